@@ -2,7 +2,7 @@
 //!
 //! cbindgen turns every item here into a `#define` of `include/zmq.h`; draft items are
 //! wrapped in `#ifdef ZMQ_BUILD_DRAFT_API` by the `zmq_draft_api` cfg that `build.rs` always sets.
-#![allow(missing_docs)]
+#![allow(missing_docs, non_camel_case_types)]
 
 pub const ZMQ_AFFINITY: i32 = 4;
 pub const ZMQ_BACKLOG: i32 = 19;
@@ -310,3 +310,44 @@ pub const EFSM: i32 = ZMQ_HAUSNUMERO + 51;
 pub const ENOCOMPATPROTO: i32 = ZMQ_HAUSNUMERO + 52;
 pub const ETERM: i32 = ZMQ_HAUSNUMERO + 53;
 pub const EMTHREAD: i32 = ZMQ_HAUSNUMERO + 54;
+
+// ---- C types of the ABI ----
+
+use std::os::raw::{c_int, c_short, c_void};
+
+/// `zmq_fd_t`: a file descriptor (an `int` on Linux).
+pub type zmq_fd_t = c_int;
+
+/// Frees the data of a message created by `zmq_msg_init_data`.
+pub type zmq_free_fn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
+
+/// Body of a thread started by `zmq_threadstart`.
+pub type zmq_thread_fn = unsafe extern "C" fn(arg: *mut c_void);
+
+/// Handler of a timer of `zmq_timers_*`.
+pub type zmq_timer_fn = unsafe extern "C" fn(timer_id: c_int, arg: *mut c_void);
+
+/// A message: 64 opaque bytes, pointer-aligned, holding a `crate::msg::Msg` in place.
+#[repr(C, align(8))]
+pub struct zmq_msg_t {
+    pub _x: [u8; 64],
+}
+
+/// One entry of `zmq_poll`'s array.
+#[repr(C)]
+pub struct zmq_pollitem_t {
+    pub socket: *mut c_void,
+    pub fd: zmq_fd_t,
+    pub events: c_short,
+    pub revents: c_short,
+}
+
+/// One event reported by `zmq_poller_wait` (draft).
+#[cfg(zmq_draft_api)]
+#[repr(C)]
+pub struct zmq_poller_event_t {
+    pub socket: *mut c_void,
+    pub fd: zmq_fd_t,
+    pub user_data: *mut c_void,
+    pub events: c_short,
+}
