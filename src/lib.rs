@@ -5,5 +5,14 @@
 //! between sockets), `msg` (the message), `signal` (wake-ups and `ZMQ_FD`).
 
 pub mod abi;
+pub mod ctx;
+pub mod endpoint;
 pub mod error;
 pub mod ffi;
+pub mod mailbox;
+pub mod msg;
+pub mod options;
+pub mod pattern;
+pub mod pipe;
+pub mod signal;
+pub mod socket;

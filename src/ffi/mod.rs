@@ -3,6 +3,11 @@
 //! Each exported body runs inside [`ffi_call!`], which catches panics and turns an
 //! `Err(Errno)` into libzmq's failure value with `errno` set through libc.
 
+mod ctx;
+pub(crate) mod handle;
+mod msg;
+mod poll;
+mod socket;
 pub(crate) mod util;
 
 /// Sets the calling thread's C `errno`, so C code reading `errno` sees it.

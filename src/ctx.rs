@@ -1,0 +1,284 @@
+//! The context: socket registry, inproc endpoint registry, context options and
+//! termination (`zmq_ctx_term` waits until every socket is closed; blocked calls in
+//! other threads return ETERM).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::abi::*;
+use crate::error::{Errno, ZResult};
+use crate::mailbox::Mailbox;
+use crate::pipe::PipeEnd;
+use crate::signal::Signal;
+
+/// What an inproc peer needs to know about a socket to build a pipe to it.
+#[derive(Clone, Debug)]
+pub struct InprocPeer {
+    pub socket_id: u64,
+    pub socket_type: i32,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub conflate: bool,
+}
+
+/// A bound inproc endpoint.
+pub struct Binding {
+    pub peer: InprocPeer,
+    pub mailbox: Mailbox,
+}
+
+/// A connection made before its endpoint was bound: the binder attaches `pipe` later.
+pub struct PendingConnect {
+    pub connecter: InprocPeer,
+    pub pipe: PipeEnd,
+}
+
+/// Context options (`zmq_ctx_set` / `zmq_ctx_get`).
+#[derive(Clone, Debug)]
+pub struct CtxOptions {
+    pub io_threads: i32,
+    pub max_sockets: i32,
+    pub ipv6: bool,
+    pub blocky: bool,
+    pub max_msgsz: i32,
+    pub zero_copy_recv: bool,
+    pub thread_priority: i32,
+    pub thread_sched_policy: i32,
+    pub thread_affinity: Vec<i32>,
+    pub thread_name_prefix: String,
+}
+
+impl Default for CtxOptions {
+    fn default() -> Self {
+        CtxOptions {
+            io_threads: ZMQ_IO_THREADS_DFLT,
+            max_sockets: ZMQ_MAX_SOCKETS_DFLT,
+            ipv6: false,
+            blocky: true,
+            max_msgsz: i32::MAX,
+            zero_copy_recv: true,
+            thread_priority: ZMQ_THREAD_PRIORITY_DFLT,
+            thread_sched_policy: ZMQ_THREAD_SCHED_POLICY_DFLT,
+            thread_affinity: Vec::new(),
+            thread_name_prefix: String::new(),
+        }
+    }
+}
+
+/// Most sockets a context can ever hold (`ZMQ_SOCKET_LIMIT`).
+pub const SOCKET_LIMIT: i32 = 65535;
+
+struct State {
+    sockets: HashMap<u64, Arc<Signal>>,
+    inproc: HashMap<String, Binding>,
+    pending: HashMap<String, Vec<PendingConnect>>,
+}
+
+/// A context, shared by its handle and its sockets.
+pub struct Ctx {
+    state: Mutex<State>,
+    all_closed: Condvar,
+    terminating: AtomicBool,
+    options: Mutex<CtxOptions>,
+    next_socket_id: AtomicU64,
+}
+
+impl Ctx {
+    pub fn new() -> Arc<Ctx> {
+        Arc::new(Ctx {
+            state: Mutex::new(State {
+                sockets: HashMap::new(),
+                inproc: HashMap::new(),
+                pending: HashMap::new(),
+            }),
+            all_closed: Condvar::new(),
+            terminating: AtomicBool::new(false),
+            options: Mutex::new(CtxOptions::default()),
+            next_socket_id: AtomicU64::new(1),
+        })
+    }
+
+    #[inline]
+    pub fn is_terminating(&self) -> bool {
+        self.terminating.load(Ordering::Acquire)
+    }
+
+    pub fn options(&self) -> CtxOptions {
+        self.options.lock().clone()
+    }
+
+    /// Registers a new socket; EMFILE past MAX_SOCKETS, ETERM once terminating.
+    pub fn register_socket(&self, signal: Arc<Signal>) -> ZResult<u64> {
+        let max = self.options.lock().max_sockets;
+        let mut st = self.state.lock();
+        if self.is_terminating() {
+            return Err(Errno::ETERM);
+        }
+        if st.sockets.len() >= max as usize {
+            return Err(Errno::EMFILE);
+        }
+        let id = self.next_socket_id.fetch_add(1, Ordering::Relaxed);
+        st.sockets.insert(id, signal);
+        Ok(id)
+    }
+
+    /// Forgets a closed socket, its bindings and its pending connections.
+    pub fn unregister_socket(&self, id: u64) {
+        let mut st = self.state.lock();
+        st.sockets.remove(&id);
+        st.inproc.retain(|_, b| b.peer.socket_id != id);
+        let dropped: Vec<PendingConnect> = st
+            .pending
+            .values_mut()
+            .flat_map(|list| {
+                let (gone, keep): (Vec<_>, Vec<_>) =
+                    list.drain(..).partition(|p| p.connecter.socket_id == id);
+                *list = keep;
+                gone
+            })
+            .collect();
+        st.pending.retain(|_, list| !list.is_empty());
+        if st.sockets.is_empty() {
+            self.all_closed.notify_all();
+        }
+        drop(st);
+        drop(dropped);
+    }
+
+    /// Binds an inproc name; returns the connections that were waiting for it.
+    pub fn bind_inproc(&self, name: &str, binding: Binding) -> ZResult<Vec<PendingConnect>> {
+        let mut st = self.state.lock();
+        if st.inproc.contains_key(name) {
+            return Err(Errno::EADDRINUSE);
+        }
+        st.inproc.insert(name.to_string(), binding);
+        Ok(st.pending.remove(name).unwrap_or_default())
+    }
+
+    /// Removes an inproc binding owned by `socket_id`.
+    pub fn unbind_inproc(&self, name: &str, socket_id: u64) -> ZResult<()> {
+        let mut st = self.state.lock();
+        match st.inproc.get(name) {
+            Some(b) if b.peer.socket_id == socket_id => {
+                st.inproc.remove(name);
+                Ok(())
+            }
+            _ => Err(Errno::ENOENT),
+        }
+    }
+
+    /// Connects to an inproc name: `make_pipe` builds the pipe given the binder (if
+    /// bound). Returns the binder's mailbox and the binder's end when bound; otherwise
+    /// the binder's end is parked until the name is bound.
+    pub fn connect_inproc<F>(
+        &self,
+        name: &str,
+        connecter: InprocPeer,
+        make_pipe: F,
+    ) -> Option<(Mailbox, PipeEnd)>
+    where
+        F: FnOnce(Option<&InprocPeer>) -> PipeEnd,
+    {
+        let mut st = self.state.lock();
+        match st.inproc.get(name) {
+            Some(b) => {
+                let pipe = make_pipe(Some(&b.peer));
+                Some((b.mailbox.clone(), pipe))
+            }
+            None => {
+                let pipe = make_pipe(None);
+                st.pending
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(PendingConnect { connecter, pipe });
+                None
+            }
+        }
+    }
+
+    /// Drops pending connections of `socket_id` to `name`; true if there were any.
+    pub fn cancel_pending(&self, name: &str, socket_id: u64) -> bool {
+        let mut st = self.state.lock();
+        let Some(list) = st.pending.get_mut(name) else {
+            return false;
+        };
+        let before = list.len();
+        list.retain(|p| p.connecter.socket_id != socket_id);
+        let found = list.len() != before;
+        if list.is_empty() {
+            st.pending.remove(name);
+        }
+        found
+    }
+
+    /// Starts termination: blocked and future calls on sockets return ETERM.
+    pub fn shutdown(&self) {
+        let st = self.state.lock();
+        self.terminating.store(true, Ordering::Release);
+        for signal in st.sockets.values() {
+            signal.notify();
+        }
+    }
+
+    /// Terminates: shuts down, then waits until every socket is closed.
+    pub fn terminate(&self) {
+        self.shutdown();
+        let mut st = self.state.lock();
+        while !st.sockets.is_empty() {
+            self.all_closed.wait(&mut st);
+        }
+        st.inproc.clear();
+        st.pending.clear();
+    }
+
+    /// `zmq_ctx_set`.
+    pub fn set(&self, option: i32, value: i32) -> ZResult<()> {
+        let mut o = self.options.lock();
+        match option {
+            ZMQ_IO_THREADS if value >= 0 => o.io_threads = value,
+            ZMQ_MAX_SOCKETS if (1..=SOCKET_LIMIT).contains(&value) => o.max_sockets = value,
+            ZMQ_IPV6 if value == 0 || value == 1 => o.ipv6 = value == 1,
+            ZMQ_BLOCKY if value == 0 || value == 1 => o.blocky = value == 1,
+            ZMQ_MAX_MSGSZ if value >= 0 => o.max_msgsz = value,
+            ZMQ_ZERO_COPY_RECV if value == 0 || value == 1 => o.zero_copy_recv = value == 1,
+            ZMQ_THREAD_PRIORITY if value >= 0 => o.thread_priority = value,
+            ZMQ_THREAD_SCHED_POLICY if value >= 0 => o.thread_sched_policy = value,
+            ZMQ_THREAD_AFFINITY_CPU_ADD if value >= 0 => {
+                if !o.thread_affinity.contains(&value) {
+                    o.thread_affinity.push(value);
+                }
+            }
+            ZMQ_THREAD_AFFINITY_CPU_REMOVE if value >= 0 => {
+                let before = o.thread_affinity.len();
+                o.thread_affinity.retain(|&c| c != value);
+                if o.thread_affinity.len() == before {
+                    return Err(Errno::EINVAL);
+                }
+            }
+            ZMQ_THREAD_NAME_PREFIX if value >= 0 => o.thread_name_prefix = value.to_string(),
+            _ => return Err(Errno::EINVAL),
+        }
+        Ok(())
+    }
+
+    /// `zmq_ctx_get`.
+    pub fn get(&self, option: i32) -> ZResult<i32> {
+        let o = self.options.lock();
+        Ok(match option {
+            ZMQ_IO_THREADS => o.io_threads,
+            ZMQ_MAX_SOCKETS => o.max_sockets,
+            ZMQ_SOCKET_LIMIT => SOCKET_LIMIT,
+            ZMQ_IPV6 => o.ipv6 as i32,
+            ZMQ_BLOCKY => o.blocky as i32,
+            ZMQ_MAX_MSGSZ => o.max_msgsz,
+            ZMQ_MSG_T_SIZE => std::mem::size_of::<zmq_msg_t>() as i32,
+            ZMQ_ZERO_COPY_RECV => o.zero_copy_recv as i32,
+            ZMQ_THREAD_SCHED_POLICY => o.thread_sched_policy,
+            ZMQ_THREAD_NAME_PREFIX => o.thread_name_prefix.parse().unwrap_or(0),
+            _ => return Err(Errno::EINVAL),
+        })
+    }
+}

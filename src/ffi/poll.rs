@@ -1,0 +1,186 @@
+//! `zmq_poll`: readiness of sockets and plain file descriptors, with a timeout.
+//!
+//! Sockets are checked directly; to sleep, the thread polls each socket's `ZMQ_FD`
+//! eventfd together with the plain descriptors, after a short spin that catches
+//! replies arriving within microseconds without a system call.
+
+use std::ffi::{c_int, c_long, c_short};
+use std::time::{Duration, Instant};
+
+use super::{ffi_call, handle};
+use crate::abi::*;
+use crate::error::{Errno, ZResult};
+
+/// How long zmq_poll re-checks sockets before it sleeps in poll(2).
+const SPIN_FOR: Duration = Duration::from_micros(20);
+
+fn now_plus_ms(ms: c_long) -> Instant {
+    Instant::now() + Duration::from_millis(ms as u64)
+}
+
+/// One pass: fills `revents` of every item; returns how many are ready.
+fn check_items(items: &mut [zmq_pollitem_t], fds: &[libc::pollfd]) -> ZResult<c_int> {
+    let mut ready = 0;
+    let mut plain_fds = false;
+    for item in items.iter_mut() {
+        item.revents = 0;
+        if item.socket.is_null() {
+            plain_fds = true;
+            continue;
+        }
+        let sock = handle::socket(item.socket)?;
+        let mut core = sock.lock()?;
+        if core.ctx_terminating() {
+            return Err(Errno::ETERM);
+        }
+        let ev = core.events() as c_short;
+        item.revents = ev & item.events & (ZMQ_POLLIN | ZMQ_POLLOUT) as c_short;
+        if item.revents != 0 {
+            ready += 1;
+        }
+    }
+    if plain_fds {
+        let mut only_fds: Vec<libc::pollfd> = items
+            .iter()
+            .zip(fds.iter())
+            .filter(|(item, _)| item.socket.is_null())
+            .map(|(_, pfd)| libc::pollfd { revents: 0, ..*pfd })
+            .collect();
+        sys_poll(&mut only_fds, 0)?;
+        let mut it = only_fds.iter();
+        for item in items.iter_mut().filter(|i| i.socket.is_null()) {
+            if let Some(p) = it.next() {
+                item.revents = fd_revents(p.revents, item.events);
+                if item.revents != 0 {
+                    ready += 1;
+                }
+            }
+        }
+    }
+    Ok(ready)
+}
+
+fn fd_revents(got: c_short, wanted: c_short) -> c_short {
+    let mut r = 0;
+    if got & (libc::POLLIN | libc::POLLHUP) != 0 && wanted & ZMQ_POLLIN as c_short != 0 {
+        r |= ZMQ_POLLIN as c_short;
+    }
+    if got & libc::POLLOUT != 0 && wanted & ZMQ_POLLOUT as c_short != 0 {
+        r |= ZMQ_POLLOUT as c_short;
+    }
+    if got & libc::POLLPRI != 0 && wanted & ZMQ_POLLPRI as c_short != 0 {
+        r |= ZMQ_POLLPRI as c_short;
+    }
+    if got & (libc::POLLERR | libc::POLLNVAL) != 0 && wanted & ZMQ_POLLERR as c_short != 0 {
+        r |= ZMQ_POLLERR as c_short;
+    }
+    r
+}
+
+fn sys_poll(fds: &mut [libc::pollfd], timeout_ms: c_int) -> ZResult<c_int> {
+    // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+    if rc < 0 {
+        let e = std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EINTR);
+        return Err(Errno(e));
+    }
+    Ok(rc)
+}
+
+/// The descriptors to sleep on: each socket's eventfd, and the plain fds.
+fn sleep_set(items: &[zmq_pollitem_t]) -> ZResult<Vec<libc::pollfd>> {
+    items
+        .iter()
+        .map(|item| {
+            if item.socket.is_null() {
+                let mut events = 0;
+                if item.events & ZMQ_POLLIN as c_short != 0 {
+                    events |= libc::POLLIN;
+                }
+                if item.events & ZMQ_POLLOUT as c_short != 0 {
+                    events |= libc::POLLOUT;
+                }
+                if item.events & ZMQ_POLLPRI as c_short != 0 {
+                    events |= libc::POLLPRI;
+                }
+                Ok(libc::pollfd {
+                    fd: item.fd,
+                    events,
+                    revents: 0,
+                })
+            } else {
+                let sock = handle::socket(item.socket)?;
+                let fd = sock.lock()?.signal().fd()?;
+                Ok(libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                })
+            }
+        })
+        .collect()
+}
+
+/// The body of zmq_poll over a checked item array.
+pub(crate) fn poll_items(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResult<c_int> {
+    let deadline = (timeout > 0).then(|| now_plus_ms(timeout));
+    let mut fds = sleep_set(items)?;
+    let spin_until = Instant::now() + SPIN_FOR;
+    let has_plain_fds = items.iter().any(|i| i.socket.is_null());
+    loop {
+        let ready = check_items(items, &fds)?;
+        if ready > 0 || timeout == 0 {
+            return Ok(ready);
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            return Ok(0);
+        }
+        if now < spin_until && !has_plain_fds {
+            std::hint::spin_loop();
+            continue;
+        }
+        let wait_ms = match deadline {
+            None => -1,
+            Some(d) => {
+                d.saturating_duration_since(now)
+                    .as_millis()
+                    .min(i32::MAX as u128) as c_int
+                    + 1
+            }
+        };
+        for f in fds.iter_mut() {
+            f.revents = 0;
+        }
+        sys_poll(&mut fds, wait_ms)?;
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c_long) -> c_int {
+    ffi_call!(-1, {
+        if nitems < 0 {
+            return Err(Errno::EINVAL);
+        }
+        if nitems == 0 {
+            if timeout == 0 {
+                return Ok(0);
+            }
+            let wait = if timeout < 0 {
+                Duration::from_secs(u32::MAX as u64)
+            } else {
+                Duration::from_millis(timeout as u64)
+            };
+            std::thread::sleep(wait);
+            return Ok(0);
+        }
+        if items.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        // SAFETY: the caller passes `nitems` poll items at `items`.
+        let items = unsafe { std::slice::from_raw_parts_mut(items, nitems as usize) };
+        poll_items(items, timeout)
+    })
+}

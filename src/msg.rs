@@ -1,0 +1,415 @@
+//! The message: small payloads live inline, larger ones in a shared, reference-counted
+//! buffer (so `zmq_msg_copy` shares instead of copying), user buffers run their free
+//! function exactly once from whichever thread drops the last reference.
+//!
+//! A `Msg` is stored in place inside the caller's 64-byte `zmq_msg_t`; `magic` lets the
+//! C boundary tell a live message from a closed or never-initialised one.
+
+use std::ffi::{c_void, CStr, CString};
+use std::sync::Arc;
+
+use crate::abi::zmq_free_fn;
+
+/// Largest payload kept inside the message itself (libzmq's "very small message").
+pub const MAX_INLINE: usize = 33;
+
+/// Flag bits of a message.
+pub mod flags {
+    /// More parts follow.
+    pub const MORE: u8 = 1;
+    /// A protocol command (subscription, ping...), not user data.
+    pub const COMMAND: u8 = 2;
+    /// The routing id a peer announces as the first message of a pipe.
+    pub const ROUTING_ID: u8 = 4;
+}
+
+/// Marker stored in a live message.
+const LIVE: u32 = 0x6d73_6721;
+
+/// Connection properties attached to received messages (`zmq_msg_gets`).
+#[derive(Debug, Default)]
+pub struct Metadata {
+    props: Vec<(String, CString)>,
+}
+
+impl Metadata {
+    /// Builds metadata from name/value pairs; values with interior NULs are truncated.
+    pub fn new(pairs: impl IntoIterator<Item = (String, Vec<u8>)>) -> Metadata {
+        let props = pairs
+            .into_iter()
+            .map(|(k, mut v)| {
+                if let Some(nul) = v.iter().position(|&b| b == 0) {
+                    v.truncate(nul);
+                }
+                (k, CString::new(v).unwrap_or_default())
+            })
+            .collect();
+        Metadata { props }
+    }
+
+    /// Looks a property up by name (case-insensitive, as ZMTP property names are).
+    pub fn get(&self, name: &str) -> Option<&CStr> {
+        self.props
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_c_str())
+    }
+}
+
+/// Rarely used parts of a message, boxed so the common message stays small.
+#[derive(Debug, Default, Clone)]
+struct Extras {
+    metadata: Option<Arc<Metadata>>,
+    group: Option<CString>,
+}
+
+/// Who owns the bytes of a shared buffer, and how they are released.
+enum Owner {
+    Heap(#[allow(dead_code)] Box<[u8]>),
+    User {
+        ffn: Option<zmq_free_fn>,
+        hint: *mut c_void,
+    },
+}
+
+/// A reference-counted payload.
+pub struct Buffer {
+    ptr: *mut u8,
+    len: usize,
+    owner: Owner,
+}
+
+// SAFETY: the buffer's bytes are only reached through `Msg`, which hands out shared
+// views; a user buffer's free function is documented by libzmq as callable from any thread.
+unsafe impl Send for Buffer {}
+// SAFETY: as above; `Buffer` has no interior mutability of its own.
+unsafe impl Sync for Buffer {}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        if let Owner::User {
+            ffn: Some(ffn),
+            hint,
+        } = self.owner
+        {
+            // SAFETY: the caller of zmq_msg_init_data handed us `ptr` with this function
+            // to release it; the Arc guarantees this runs exactly once.
+            unsafe { ffn(self.ptr.cast(), hint) };
+        }
+    }
+}
+
+enum Body {
+    Inline { len: u8, data: [u8; MAX_INLINE] },
+    Shared(Arc<Buffer>),
+    Const { ptr: *const u8, len: usize },
+}
+
+/// One message part.
+pub struct Msg {
+    body: Body,
+    extras: Option<Box<Extras>>,
+    routing_id: u32,
+    magic: u32,
+    flags: u8,
+}
+
+// SAFETY: a `Const` body points at caller memory that libzmq's contract
+// (zmq_send_const) requires to stay valid and unmodified; everything else is owned.
+unsafe impl Send for Msg {}
+
+const _: () = assert!(std::mem::size_of::<Msg>() <= 64);
+const _: () = assert!(std::mem::align_of::<Msg>() <= 8);
+
+impl Default for Msg {
+    fn default() -> Self {
+        Msg::new()
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Msg")
+            .field("len", &self.len())
+            .field("flags", &self.flags)
+            .finish()
+    }
+}
+
+impl Msg {
+    /// Offset of the liveness marker inside the struct, for the C boundary's check.
+    pub const MAGIC_OFFSET: usize = std::mem::offset_of!(Msg, magic);
+    /// Value of the marker in a live message.
+    pub const MAGIC: u32 = LIVE;
+
+    fn with_body(body: Body) -> Msg {
+        Msg {
+            body,
+            extras: None,
+            routing_id: 0,
+            magic: LIVE,
+            flags: 0,
+        }
+    }
+
+    /// An empty message.
+    pub fn new() -> Msg {
+        Msg::with_body(Body::Inline {
+            len: 0,
+            data: [0; MAX_INLINE],
+        })
+    }
+
+    /// A zero-filled message of `size` bytes; ENOMEM when it cannot be allocated.
+    pub fn with_size(size: usize) -> Result<Msg, crate::error::Errno> {
+        if size <= MAX_INLINE {
+            return Ok(Msg::with_body(Body::Inline {
+                len: size as u8,
+                data: [0; MAX_INLINE],
+            }));
+        }
+        let mut heap = Vec::new();
+        heap.try_reserve_exact(size)
+            .map_err(|_| crate::error::Errno::ENOMEM)?;
+        heap.resize(size, 0u8);
+        let mut heap = heap.into_boxed_slice();
+        let ptr = heap.as_mut_ptr();
+        Ok(Msg::with_body(Body::Shared(Arc::new(Buffer {
+            ptr,
+            len: size,
+            owner: Owner::Heap(heap),
+        }))))
+    }
+
+    /// A message holding a copy of `bytes`.
+    pub fn from_slice(bytes: &[u8]) -> Msg {
+        if bytes.len() <= MAX_INLINE {
+            let mut data = [0; MAX_INLINE];
+            data[..bytes.len()].copy_from_slice(bytes);
+            Msg::with_body(Body::Inline {
+                len: bytes.len() as u8,
+                data,
+            })
+        } else {
+            let mut heap: Box<[u8]> = bytes.into();
+            let ptr = heap.as_mut_ptr();
+            Msg::with_body(Body::Shared(Arc::new(Buffer {
+                ptr,
+                len: bytes.len(),
+                owner: Owner::Heap(heap),
+            })))
+        }
+    }
+
+    /// A message over a caller's buffer, released by `ffn(data, hint)` when the last
+    /// reference goes (never, if `ffn` is None).
+    pub fn from_user(
+        data: *mut u8,
+        len: usize,
+        ffn: Option<zmq_free_fn>,
+        hint: *mut c_void,
+    ) -> Msg {
+        Msg::with_body(Body::Shared(Arc::new(Buffer {
+            ptr: data,
+            len,
+            owner: Owner::User { ffn, hint },
+        })))
+    }
+
+    /// A message over constant caller memory that outlives it (`zmq_send_const`).
+    pub fn constant(ptr: *const u8, len: usize) -> Msg {
+        Msg::with_body(Body::Const { ptr, len })
+    }
+
+    /// Payload length in bytes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match &self.body {
+            Body::Inline { len, .. } => *len as usize,
+            Body::Shared(buf) => buf.len,
+            Body::Const { len, .. } => *len,
+        }
+    }
+
+    /// True for a zero-length payload.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The payload.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        match &self.body {
+            Body::Inline { len, data } => &data[..*len as usize],
+            // SAFETY: ptr/len describe memory owned by (or promised to) the buffer for its life.
+            Body::Shared(buf) => unsafe { slice_of(buf.ptr, buf.len) },
+            // SAFETY: zmq_send_const's contract keeps this memory valid.
+            Body::Const { ptr, len } => unsafe { slice_of(*ptr, *len) },
+        }
+    }
+
+    /// A pointer to the payload, writable as libzmq's `zmq_msg_data` is.
+    pub fn data_ptr(&mut self) -> *mut u8 {
+        match &mut self.body {
+            Body::Inline { data, .. } => data.as_mut_ptr(),
+            Body::Shared(buf) => buf.ptr,
+            Body::Const { ptr, .. } => *ptr as *mut u8,
+        }
+    }
+
+    /// A second message sharing this one's payload (inline payloads are copied).
+    pub fn share(&self) -> Msg {
+        let body = match &self.body {
+            Body::Inline { len, data } => Body::Inline {
+                len: *len,
+                data: *data,
+            },
+            Body::Shared(buf) => Body::Shared(buf.clone()),
+            Body::Const { ptr, len } => Body::Const {
+                ptr: *ptr,
+                len: *len,
+            },
+        };
+        Msg {
+            body,
+            extras: self.extras.clone(),
+            routing_id: self.routing_id,
+            magic: LIVE,
+            flags: self.flags,
+        }
+    }
+
+    /// True when the payload is shared with another message or is constant memory.
+    pub fn is_shared(&self) -> bool {
+        match &self.body {
+            Body::Inline { .. } => false,
+            Body::Shared(buf) => Arc::strong_count(buf) > 1,
+            Body::Const { .. } => true,
+        }
+    }
+
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    #[inline]
+    pub fn more(&self) -> bool {
+        self.flags & flags::MORE != 0
+    }
+
+    #[inline]
+    pub fn set_more(&mut self, more: bool) {
+        if more {
+            self.flags |= flags::MORE;
+        } else {
+            self.flags &= !flags::MORE;
+        }
+    }
+
+    #[inline]
+    pub fn set_flags(&mut self, f: u8) {
+        self.flags |= f;
+    }
+
+    #[inline]
+    pub fn reset_flags(&mut self, f: u8) {
+        self.flags &= !f;
+    }
+
+    #[inline]
+    pub fn is_routing_id(&self) -> bool {
+        self.flags & flags::ROUTING_ID != 0
+    }
+
+    #[inline]
+    pub fn is_command(&self) -> bool {
+        self.flags & flags::COMMAND != 0
+    }
+
+    /// The draft routing id (CLIENT/SERVER), 0 when unset.
+    pub fn routing_id(&self) -> u32 {
+        self.routing_id
+    }
+
+    pub fn set_routing_id(&mut self, id: u32) {
+        self.routing_id = id;
+    }
+
+    /// Connection properties, if the message came from a peer that announced any.
+    pub fn metadata(&self) -> Option<&Arc<Metadata>> {
+        self.extras.as_ref().and_then(|e| e.metadata.as_ref())
+    }
+
+    pub fn set_metadata(&mut self, meta: Option<Arc<Metadata>>) {
+        if meta.is_none() && self.extras.is_none() {
+            return;
+        }
+        self.extras.get_or_insert_with(Default::default).metadata = meta;
+    }
+
+    /// The draft group (RADIO/DISH).
+    pub fn group(&self) -> Option<&CStr> {
+        self.extras.as_ref().and_then(|e| e.group.as_deref())
+    }
+
+    pub fn set_group(&mut self, group: Option<CString>) {
+        self.extras.get_or_insert_with(Default::default).group = group;
+    }
+
+    /// Drops payload and properties, leaving an empty message.
+    pub fn clear(&mut self) {
+        *self = Msg::new();
+    }
+}
+
+/// # Safety
+/// `ptr` must point at `len` readable bytes (or `len` must be 0).
+unsafe fn slice_of<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(ptr, len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn small_messages_are_inline() {
+        let m = Msg::from_slice(b"hello");
+        assert_eq!(m.data(), b"hello");
+        assert!(!m.is_shared());
+        let big = Msg::from_slice(&[7u8; 100]);
+        let copy = big.share();
+        assert!(big.is_shared() && copy.is_shared());
+        assert_eq!(copy.data().as_ptr(), big.data().as_ptr());
+    }
+
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+    unsafe extern "C" fn count_free(_d: *mut c_void, _h: *mut c_void) {
+        FREED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn user_buffer_freed_once() {
+        let mut data = [1u8; 8];
+        let m = Msg::from_user(data.as_mut_ptr(), 8, Some(count_free), std::ptr::null_mut());
+        let c = m.share();
+        drop(m);
+        assert_eq!(FREED.load(Ordering::SeqCst), 0);
+        std::thread::spawn(move || drop(c)).join().unwrap();
+        assert_eq!(FREED.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn metadata_lookup_ignores_case() {
+        let meta = Metadata::new([("Socket-Type".to_string(), b"DEALER".to_vec())]);
+        assert_eq!(meta.get("socket-type").unwrap().to_bytes(), b"DEALER");
+        assert!(meta.get("Identity").is_none());
+    }
+}

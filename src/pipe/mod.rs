@@ -1,0 +1,438 @@
+//! The pipe between a socket and one peer: a queue each way, high-water-mark credit,
+//! wake-ups on the empty-to-non-empty transition, and termination.
+//!
+//! The first message written each way is the writer's routing id (flagged
+//! `ROUTING_ID`); the reading end consumes it and keeps it as `peer_routing_id`, so
+//! every pipe knows its peer's identity the same way whether the peer is a socket in
+//! this process or a network session.
+
+mod queue;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use once_cell::sync::OnceCell;
+
+use crate::mailbox::{Command, Mailbox, PipeId};
+use crate::msg::{flags, Msg};
+
+pub use queue::{queue, Reader, Writer};
+
+static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What the attaching side learns about the socket at the other end.
+#[derive(Clone, Debug, Default)]
+pub struct PeerInfo {
+    /// The peer's socket type (ZMQ_PAIR...).
+    pub socket_type: i32,
+    /// The endpoint this pipe belongs to on the attaching side (for unbind/disconnect).
+    pub endpoint: Option<String>,
+}
+
+/// State the two ends share; index `s` belongs to the end on side `s`.
+struct Shared {
+    ids: [PipeId; 2],
+    mailbox: [OnceCell<Mailbox>; 2],
+    /// Complete messages read by side `s` so far (published every low-water mark).
+    msgs_read: [AtomicU64; 2],
+    /// Side `s`'s writer found the queue full and waits for credit.
+    writer_waiting: [AtomicBool; 2],
+    /// Side `s` has terminated its end.
+    closed: [AtomicBool; 2],
+    /// Capacity in messages of the queue written by side `s` (0: unlimited).
+    hwm: [AtomicU64; 2],
+}
+
+/// Low-water mark for a high-water mark: credit is returned in batches of this size.
+fn lwm(hwm: u64) -> u64 {
+    const MAX_DELTA: u64 = 1024;
+    if hwm == 0 {
+        MAX_DELTA
+    } else if hwm > 2 * MAX_DELTA {
+        hwm - MAX_DELTA
+    } else {
+        hwm.div_ceil(2).max(1)
+    }
+}
+
+/// One end of a pipe, owned by a socket (or a network session).
+pub struct PipeEnd {
+    pub id: PipeId,
+    side: usize,
+    shared: Arc<Shared>,
+    writer: Writer,
+    reader: Reader,
+    msgs_written: u64,
+    peer_read_cache: u64,
+    msgs_read: u64,
+    out_more: bool,
+    /// The routing id the peer announced, once read.
+    pub peer_routing_id: Option<Vec<u8>>,
+    /// Keep only the newest inbound message (ZMQ_CONFLATE).
+    pub conflate: bool,
+    /// The peer terminated its end: read what is left, then drop the pipe.
+    pub peer_gone: bool,
+    /// Membership flags owned by the socket's patterns (fair queue, load balancer).
+    pub in_active: bool,
+    pub out_active: bool,
+    /// The endpoint this pipe was made for, on this side.
+    pub endpoint: Option<String>,
+    /// Pattern-specific name of this pipe (ROUTER's routing id for it).
+    pub route: Option<Vec<u8>>,
+}
+
+/// A connected pair of pipe ends. `hwm[s]` caps the queue written by end `s`.
+pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
+    let ids = [
+        NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
+        NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
+    ];
+    let shared = Arc::new(Shared {
+        ids,
+        mailbox: [OnceCell::new(), OnceCell::new()],
+        msgs_read: [AtomicU64::new(0), AtomicU64::new(0)],
+        writer_waiting: [AtomicBool::new(false), AtomicBool::new(false)],
+        closed: [AtomicBool::new(false), AtomicBool::new(false)],
+        hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
+    });
+    let (w0, r1) = queue();
+    let (w1, r0) = queue();
+    let end = |side: usize, writer, reader| PipeEnd {
+        id: ids[side],
+        side,
+        shared: shared.clone(),
+        writer,
+        reader,
+        msgs_written: 0,
+        peer_read_cache: 0,
+        msgs_read: 0,
+        out_more: false,
+        peer_routing_id: None,
+        conflate: false,
+        peer_gone: false,
+        in_active: true,
+        out_active: true,
+        endpoint: None,
+        route: None,
+    };
+    (end(0, w0, r0), end(1, w1, r1))
+}
+
+impl PipeEnd {
+    fn peer(&self) -> usize {
+        1 - self.side
+    }
+
+    /// Id of the other end.
+    pub fn peer_id(&self) -> PipeId {
+        self.shared.ids[self.peer()]
+    }
+
+    /// Registers the mailbox of this end's owner, so the peer can wake it.
+    pub fn attach(&mut self, mailbox: Mailbox) {
+        let _ = self.shared.mailbox[self.side].set(mailbox);
+        if self.shared.closed[self.peer()].load(Ordering::Acquire) {
+            self.peer_gone = true;
+        }
+    }
+
+    /// True when the peer's end is attached to its owner.
+    pub fn peer_attached(&self) -> bool {
+        self.shared.mailbox[self.peer()].get().is_some()
+    }
+
+    fn notify_peer(&self, cmd: Command) {
+        if let Some(mb) = self.shared.mailbox[self.peer()].get() {
+            mb.send(cmd);
+        }
+    }
+
+    /// Sets both directions' high-water marks (0: unlimited): `out` caps what this end
+    /// writes, `inbound` what the peer writes.
+    pub fn set_hwms(&self, out: u64, inbound: u64) {
+        self.shared.hwm[self.side].store(out, Ordering::Relaxed);
+        self.shared.hwm[self.peer()].store(inbound, Ordering::Relaxed);
+    }
+
+    /// Writes this end's routing id as the pipe's first message.
+    pub fn send_routing_id(&mut self, id: &[u8]) {
+        let mut msg = Msg::from_slice(id);
+        msg.set_flags(flags::ROUTING_ID);
+        self.writer.write(msg);
+        if self.writer.flush() {
+            self.notify_peer(Command::ActivateRead(self.peer_id()));
+        }
+    }
+
+    /// True when a message may be written now (room under the high-water mark and the
+    /// peer still there). When full, asks the reader for a wake-up once it makes room.
+    pub fn check_write(&mut self) -> bool {
+        if self.peer_gone {
+            return false;
+        }
+        if self.out_more {
+            return true;
+        }
+        let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed);
+        if hwm == 0 || self.msgs_written - self.peer_read_cache < hwm {
+            return true;
+        }
+        let peer_read = &self.shared.msgs_read[self.peer()];
+        self.peer_read_cache = peer_read.load(Ordering::Acquire);
+        if self.msgs_written - self.peer_read_cache < hwm {
+            return true;
+        }
+        self.shared.writer_waiting[self.side].store(true, Ordering::SeqCst);
+        self.peer_read_cache = peer_read.load(Ordering::SeqCst);
+        if self.msgs_written - self.peer_read_cache < hwm {
+            self.shared.writer_waiting[self.side].store(false, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    /// Writes one part. The caller checked `check_write` at the message's first part.
+    /// A complete message is published at once; the peer is woken only if it waits.
+    #[inline]
+    pub fn write(&mut self, msg: Msg) {
+        let more = msg.more();
+        self.writer.write(msg);
+        self.out_more = more;
+        if !more {
+            self.msgs_written += 1;
+            if self.writer.flush() {
+                self.notify_peer(Command::ActivateRead(self.peer_id()));
+            }
+        }
+    }
+
+    /// True when the message being written has more parts to come.
+    pub fn writing_multipart(&self) -> bool {
+        self.out_more
+    }
+
+    fn take_routing_id(&mut self, msg: Msg) {
+        self.peer_routing_id = Some(msg.data().to_vec());
+    }
+
+    /// Reads the peer's routing id if it has arrived; true once it is known.
+    pub fn identify(&mut self) -> bool {
+        if self.peer_routing_id.is_some() {
+            return true;
+        }
+        if !self.reader.peek_ready() {
+            return false;
+        }
+        match self.reader.read() {
+            Some(msg) if msg.is_routing_id() => {
+                self.take_routing_id(msg);
+                true
+            }
+            // Every writer sends its routing id first; anything else is a bug upstream.
+            Some(_) | None => false,
+        }
+    }
+
+    /// True when a message can be read now; when not, the pipe waits for ActivateRead.
+    #[inline]
+    pub fn check_read(&mut self) -> bool {
+        if self.peer_routing_id.is_none() && !self.identify() {
+            // Nothing yet: mark the reader waiting, unless the routing id just arrived.
+            return self.reader.check_read() && self.identify() && self.reader.check_read();
+        }
+        self.reader.check_read()
+    }
+
+    /// Reads one part, or None when empty (the pipe then waits for ActivateRead).
+    #[inline]
+    pub fn read(&mut self) -> Option<Msg> {
+        if !self.check_read() {
+            return None;
+        }
+        let mut msg = self.reader.read()?;
+        if self.conflate {
+            while self.reader.peek_ready() {
+                match self.reader.read() {
+                    Some(newer) => {
+                        self.count_read();
+                        msg = newer;
+                    }
+                    None => break,
+                }
+            }
+        }
+        if !msg.more() {
+            self.count_read();
+        }
+        Some(msg)
+    }
+
+    fn count_read(&mut self) {
+        self.msgs_read += 1;
+        let lwm = lwm(self.shared.hwm[self.peer()].load(Ordering::Relaxed));
+        if self.msgs_read % lwm == 0 {
+            self.publish_credit();
+        }
+    }
+
+    fn publish_credit(&self) {
+        self.shared.msgs_read[self.side].store(self.msgs_read, Ordering::SeqCst);
+        if self.shared.writer_waiting[self.peer()].load(Ordering::SeqCst)
+            && self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst)
+        {
+            self.notify_peer(Command::ActivateWrite(self.peer_id()));
+        }
+    }
+
+    /// True when the peer is gone and nothing is left to read.
+    pub fn is_finished(&mut self) -> bool {
+        self.peer_gone && !self.reader.peek_ready()
+    }
+
+    /// Drops all messages waiting to be read (used when a pipe is discarded).
+    pub fn drain(&mut self) {
+        while self.reader.peek_ready() {
+            self.reader.read();
+        }
+    }
+
+    /// Terminates this end: the peer reads what was sent, then drops the pipe.
+    pub fn terminate(&mut self) {
+        if self.shared.closed[self.side].swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // Credit the peer for everything it may still be waiting on.
+        self.publish_credit();
+        self.notify_peer(Command::PipeTerm(self.peer_id()));
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+/// Hasher for pipe ids, which are small sequential integers.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The pipes of one socket, by id.
+#[derive(Default)]
+pub struct Pipes {
+    map: HashMap<PipeId, PipeEnd, BuildHasherDefault<IdHasher>>,
+    /// Pipes found finished during an operation, to be removed by the socket.
+    pub finished: Vec<PipeId>,
+}
+
+impl Pipes {
+    pub fn insert(&mut self, pipe: PipeEnd) {
+        self.map.insert(pipe.id, pipe);
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, id: PipeId) -> Option<&mut PipeEnd> {
+        self.map.get_mut(&id)
+    }
+
+    pub fn get(&self, id: PipeId) -> Option<&PipeEnd> {
+        self.map.get(&id)
+    }
+
+    pub fn remove(&mut self, id: PipeId) -> Option<PipeEnd> {
+        self.map.remove(&id)
+    }
+
+    pub fn ids(&self) -> Vec<PipeId> {
+        self.map.keys().copied().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut PipeEnd> {
+        self.map.values_mut()
+    }
+
+    /// Notes that `id` turned out finished (peer gone, nothing left).
+    pub fn mark_finished(&mut self, id: PipeId) {
+        if !self.finished.contains(&id) {
+            self.finished.push(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linked() -> (PipeEnd, PipeEnd) {
+        let (mut a, mut b) = pipe_pair([2, 2]);
+        a.send_routing_id(b"A");
+        b.send_routing_id(b"B");
+        (a, b)
+    }
+
+    #[test]
+    fn routing_ids_are_exchanged_in_band() {
+        let (mut a, mut b) = linked();
+        assert!(b.identify());
+        assert_eq!(b.peer_routing_id.as_deref(), Some(&b"A"[..]));
+        a.write(Msg::from_slice(b"x"));
+        assert_eq!(b.read().unwrap().data(), b"x");
+        assert!(a.identify());
+        assert_eq!(a.peer_routing_id.as_deref(), Some(&b"B"[..]));
+    }
+
+    #[test]
+    fn high_water_mark_counts_whole_messages() {
+        let (mut a, mut b) = linked();
+        for _ in 0..2 {
+            assert!(a.check_write());
+            let mut part = Msg::from_slice(b"1");
+            part.set_more(true);
+            a.write(part);
+            a.write(Msg::from_slice(b"2"));
+        }
+        assert!(!a.check_write(), "two messages fill a pipe of hwm 2");
+        assert!(b.read().unwrap().more());
+        assert!(!b.read().unwrap().more());
+        assert!(
+            a.check_write(),
+            "reading one message returns credit (lwm 1)"
+        );
+    }
+
+    #[test]
+    fn terminate_lets_peer_drain() {
+        let (mut a, mut b) = linked();
+        a.write(Msg::from_slice(b"last"));
+        a.terminate();
+        drop(a);
+        b.peer_gone = true;
+        assert!(!b.is_finished());
+        assert_eq!(b.read().unwrap().data(), b"last");
+        assert!(b.is_finished());
+    }
+}

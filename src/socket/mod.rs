@@ -1,0 +1,553 @@
+//! The socket core: options, pipes, endpoints and the blocking send/recv loop, with
+//! one `Pattern` per socket type deciding where messages go and come from.
+
+mod dealer;
+mod pair;
+mod pipeline;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::abi::*;
+use crate::ctx::{Binding, Ctx, InprocPeer, PendingConnect};
+use crate::endpoint::{self, Transport};
+use crate::error::{Errno, ZResult};
+use crate::mailbox::{Command, Mailbox, PipeId};
+use crate::msg::Msg;
+use crate::options::{self, Options};
+use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, Pipes};
+use crate::signal::Signal;
+
+/// The behaviour of one socket type.
+pub trait Pattern: Send {
+    /// A pipe was added to `pipes` (its routing id may not have arrived yet).
+    fn attach(&mut self, pipes: &mut Pipes, id: PipeId);
+    /// The pipe has messages again.
+    fn read_activated(&mut self, pipes: &mut Pipes, id: PipeId);
+    /// The pipe has room again.
+    fn write_activated(&mut self, pipes: &mut Pipes, id: PipeId);
+    /// The pipe was removed from `pipes`; `pipe` is its last state.
+    fn terminated(&mut self, pipes: &mut Pipes, pipe: &PipeEnd);
+    /// Sends one part, taking it from `msg` on success. EAGAIN when it cannot now.
+    fn send(&mut self, _pipes: &mut Pipes, _msg: &mut Msg) -> ZResult<()> {
+        Err(Errno::ENOTSUP)
+    }
+    /// Receives one part. EAGAIN when none is ready.
+    fn recv(&mut self, _pipes: &mut Pipes) -> ZResult<Msg> {
+        Err(Errno::ENOTSUP)
+    }
+    fn has_in(&mut self, _pipes: &mut Pipes) -> bool {
+        false
+    }
+    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
+        false
+    }
+    /// Type-specific options; None when `option` is not one of them.
+    fn set_option(
+        &mut self,
+        _pipes: &mut Pipes,
+        _option: i32,
+        _value: &[u8],
+    ) -> Option<ZResult<()>> {
+        None
+    }
+    fn get_option(&self, _option: i32, _out: &mut [u8]) -> Option<ZResult<usize>> {
+        None
+    }
+}
+
+/// Builds the pattern of a socket type; EINVAL for an unknown type.
+fn make_pattern(socket_type: i32, options: &Options) -> ZResult<Box<dyn Pattern>> {
+    Ok(match socket_type {
+        ZMQ_PAIR => Box::new(pair::Pair::default()),
+        ZMQ_PUSH => Box::new(pipeline::Push::default()),
+        ZMQ_PULL => Box::new(pipeline::Pull::default()),
+        ZMQ_DEALER => Box::new(dealer::Dealer::new(options)),
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+/// Everything a live socket owns; guarded by its handle's mutex.
+pub struct SocketCore {
+    pub id: u64,
+    pub socket_type: i32,
+    pub options: Options,
+    pub pipes: Pipes,
+    pattern: Box<dyn Pattern>,
+    commands: Receiver<Command>,
+    mailbox: Mailbox,
+    signal: Arc<Signal>,
+    ctx: Arc<Ctx>,
+    rcvmore: bool,
+    bound: Vec<String>,
+    connected: Vec<String>,
+    last_endpoint: String,
+}
+
+impl SocketCore {
+    fn new(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<SocketCore> {
+        let mut options = Options::new(socket_type);
+        if !ctx.options().blocky {
+            options.linger = 0;
+        }
+        let pattern = make_pattern(socket_type, &options)?;
+        let signal = Arc::new(Signal::new());
+        let id = ctx.register_socket(signal.clone())?;
+        let (mailbox, commands) = Mailbox::new(signal.clone());
+        Ok(SocketCore {
+            id,
+            socket_type,
+            options,
+            pipes: Pipes::default(),
+            pattern,
+            commands,
+            mailbox,
+            signal,
+            ctx,
+            rcvmore: false,
+            bound: Vec::new(),
+            connected: Vec::new(),
+            last_endpoint: String::new(),
+        })
+    }
+
+    fn check_alive(&self) -> ZResult<()> {
+        if self.ctx.is_terminating() {
+            return Err(Errno::ETERM);
+        }
+        Ok(())
+    }
+
+    /// Handles everything peers and the context sent since the last call.
+    pub fn process_commands(&mut self) {
+        self.signal.clear_fd();
+        while let Ok(cmd) = self.commands.try_recv() {
+            match cmd {
+                Command::ActivateRead(id) => {
+                    if self.pipes.get(id).is_some() {
+                        self.pattern.read_activated(&mut self.pipes, id);
+                    }
+                }
+                Command::ActivateWrite(id) => {
+                    if self.pipes.get(id).is_some() {
+                        self.pattern.write_activated(&mut self.pipes, id);
+                    }
+                }
+                Command::Attach(pipe, info) => self.attach_remote(pipe, info),
+                Command::PipeTerm(id) => {
+                    if let Some(p) = self.pipes.get_mut(id) {
+                        p.peer_gone = true;
+                        if p.is_finished() {
+                            self.pipes.mark_finished(id);
+                        } else {
+                            self.pattern.read_activated(&mut self.pipes, id);
+                        }
+                    }
+                }
+            }
+        }
+        self.reap();
+    }
+
+    /// Removes pipes found finished.
+    fn reap(&mut self) {
+        while let Some(id) = self.pipes.finished.pop() {
+            if let Some(pipe) = self.pipes.remove(id) {
+                self.pattern.terminated(&mut self.pipes, &pipe);
+            }
+        }
+    }
+
+    fn terminate_pipe(&mut self, id: PipeId) {
+        if let Some(pipe) = self.pipes.remove(id) {
+            self.pattern.terminated(&mut self.pipes, &pipe);
+        }
+    }
+
+    fn inproc_peer(&self) -> InprocPeer {
+        InprocPeer {
+            socket_id: self.id,
+            socket_type: self.socket_type,
+            sndhwm: self.options.sndhwm,
+            rcvhwm: self.options.rcvhwm,
+            conflate: self.options.conflate,
+        }
+    }
+
+    /// Adds a pipe end of ours to the socket.
+    fn attach_pipe(&mut self, mut pipe: PipeEnd, endpoint: Option<String>) {
+        pipe.attach(self.mailbox.clone());
+        pipe.conflate = self.options.conflate;
+        pipe.endpoint = endpoint;
+        let id = pipe.id;
+        self.pipes.insert(pipe);
+        self.pattern.attach(&mut self.pipes, id);
+    }
+
+    /// A connecting peer built a pipe to us.
+    fn attach_remote(&mut self, mut pipe: PipeEnd, info: PeerInfo) {
+        pipe.send_routing_id(&self.options.routing_id);
+        self.attach_pipe(pipe, info.endpoint);
+    }
+
+    fn attach_pending(&mut self, pending: PendingConnect, endpoint: &str) {
+        let me = self.inproc_peer();
+        let pipe = pending.pipe;
+        pipe.set_hwms(
+            pipe_hwm(&me, &pending.connecter),
+            pipe_hwm(&pending.connecter, &me),
+        );
+        self.attach_remote(
+            pipe,
+            PeerInfo {
+                socket_type: pending.connecter.socket_type,
+                endpoint: Some(endpoint.to_string()),
+            },
+        );
+    }
+
+    pub fn bind(&mut self, addr: &str) -> ZResult<()> {
+        self.check_alive()?;
+        let (transport, name) = endpoint::parse(addr)?;
+        match transport {
+            Transport::Inproc => {
+                let binding = Binding {
+                    peer: self.inproc_peer(),
+                    mailbox: self.mailbox.clone(),
+                };
+                let pending = self.ctx.bind_inproc(name, binding)?;
+                for p in pending {
+                    self.attach_pending(p, addr);
+                }
+                self.bound.push(addr.to_string());
+                self.last_endpoint = addr.to_string();
+                Ok(())
+            }
+            _ => Err(Errno::EPROTONOSUPPORT),
+        }
+    }
+
+    pub fn connect(&mut self, addr: &str) -> ZResult<()> {
+        self.check_alive()?;
+        let (transport, name) = endpoint::parse(addr)?;
+        match transport {
+            Transport::Inproc => {
+                let me = self.inproc_peer();
+                let routing_id = self.options.routing_id.clone();
+                let mut mine = None;
+                let bound = self.ctx.connect_inproc(name, me.clone(), |binder| {
+                    let (out, inbound) = match binder {
+                        Some(b) => (pipe_hwm(&me, b), pipe_hwm(b, &me)),
+                        None => (if me.conflate { 0 } else { me.sndhwm as u64 }, 0),
+                    };
+                    let (mut ours, theirs) = pipe_pair([out, inbound]);
+                    ours.send_routing_id(&routing_id);
+                    mine = Some(ours);
+                    theirs
+                });
+                let Some(mut ours) = mine else {
+                    return Err(Errno::EFAULT);
+                };
+                if !self.options.connect_routing_id.is_empty() {
+                    ours.route = Some(std::mem::take(&mut self.options.connect_routing_id));
+                }
+                let peer_id = ours.peer_id();
+                self.attach_pipe(ours, Some(addr.to_string()));
+                if let Some((mailbox, theirs)) = bound {
+                    debug_assert_eq!(theirs.id, peer_id);
+                    mailbox.send(Command::Attach(
+                        theirs,
+                        PeerInfo {
+                            socket_type: self.socket_type,
+                            endpoint: Some(addr.to_string()),
+                        },
+                    ));
+                }
+                self.connected.push(addr.to_string());
+                self.last_endpoint = addr.to_string();
+                Ok(())
+            }
+            _ => Err(Errno::EPROTONOSUPPORT),
+        }
+    }
+
+    fn pipes_of(&self, addr: &str) -> Vec<PipeId> {
+        let mut ids = Vec::new();
+        for id in self.pipes.ids() {
+            if self.pipes.get(id).and_then(|p| p.endpoint.as_deref()) == Some(addr) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
+    pub fn unbind(&mut self, addr: &str) -> ZResult<()> {
+        self.check_alive()?;
+        let (transport, name) = endpoint::parse(addr)?;
+        if transport != Transport::Inproc {
+            return Err(Errno::ENOENT);
+        }
+        self.ctx.unbind_inproc(name, self.id)?;
+        self.bound.retain(|b| b != addr);
+        self.process_commands();
+        for id in self.pipes_of(addr) {
+            self.terminate_pipe(id);
+        }
+        Ok(())
+    }
+
+    pub fn disconnect(&mut self, addr: &str) -> ZResult<()> {
+        self.check_alive()?;
+        let (transport, name) = endpoint::parse(addr)?;
+        if transport != Transport::Inproc || !self.connected.iter().any(|c| c == addr) {
+            return Err(Errno::ENOENT);
+        }
+        self.connected.retain(|c| c != addr);
+        self.ctx.cancel_pending(name, self.id);
+        for id in self.pipes_of(addr) {
+            self.terminate_pipe(id);
+        }
+        Ok(())
+    }
+
+    /// One attempt to send a part.
+    #[inline]
+    pub fn try_send(&mut self, msg: &mut Msg) -> ZResult<()> {
+        let r = self.pattern.send(&mut self.pipes, msg);
+        if !self.pipes.finished.is_empty() {
+            self.reap();
+        }
+        r
+    }
+
+    /// One attempt to receive a part.
+    #[inline]
+    pub fn try_recv(&mut self) -> ZResult<Msg> {
+        let r = self.pattern.recv(&mut self.pipes);
+        if !self.pipes.finished.is_empty() {
+            self.reap();
+        }
+        let msg = r?;
+        self.rcvmore = msg.more();
+        Ok(msg)
+    }
+
+    /// ZMQ_POLLIN / ZMQ_POLLOUT readiness now.
+    pub fn events(&mut self) -> i32 {
+        self.process_commands();
+        let mut ev = 0;
+        if self.pattern.has_in(&mut self.pipes) {
+            ev |= ZMQ_POLLIN;
+        }
+        if self.pattern.has_out(&mut self.pipes) {
+            ev |= ZMQ_POLLOUT;
+        }
+        if !self.pipes.finished.is_empty() {
+            self.reap();
+        }
+        ev
+    }
+
+    pub fn ctx_terminating(&self) -> bool {
+        self.ctx.is_terminating()
+    }
+
+    pub fn signal(&self) -> &Arc<Signal> {
+        &self.signal
+    }
+
+    pub fn set_option(&mut self, option: i32, value: &[u8]) -> ZResult<()> {
+        self.check_alive()?;
+        if let Some(r) = self.pattern.set_option(&mut self.pipes, option, value) {
+            return r;
+        }
+        self.options.set(option, value)
+    }
+
+    pub fn get_option(&mut self, option: i32, out: &mut [u8]) -> ZResult<usize> {
+        self.check_alive()?;
+        match option {
+            ZMQ_TYPE => options::put_int(out, self.socket_type),
+            ZMQ_RCVMORE => options::put_int(out, self.rcvmore as i32),
+            ZMQ_EVENTS => {
+                let ev = self.events();
+                options::put_int(out, ev)
+            }
+            ZMQ_FD => {
+                let fd = self.signal.fd()?;
+                options::put_int(out, fd)
+            }
+            ZMQ_THREAD_SAFE => options::put_int(out, 0),
+            ZMQ_LAST_ENDPOINT => {
+                let bytes = self.last_endpoint.as_bytes();
+                if out.len() < bytes.len() + 1 {
+                    return Err(Errno::EINVAL);
+                }
+                out[..bytes.len()].copy_from_slice(bytes);
+                out[bytes.len()] = 0;
+                Ok(bytes.len() + 1)
+            }
+            _ => match self.pattern.get_option(option, out) {
+                Some(r) => r,
+                None => self.options.get(option, out),
+            },
+        }
+    }
+
+    /// Closes the socket: forgets its endpoints and terminates its pipes (peers still
+    /// read what was sent).
+    fn close(mut self) {
+        self.ctx.unregister_socket(self.id);
+        for id in self.pipes.ids() {
+            self.terminate_pipe(id);
+        }
+    }
+}
+
+/// Capacity of the pipe direction `from` -> `to`: sender's SNDHWM plus receiver's
+/// RCVHWM, unlimited if either is 0 (or either side conflates).
+fn pipe_hwm(from: &InprocPeer, to: &InprocPeer) -> u64 {
+    if from.conflate || to.conflate || from.sndhwm == 0 || to.rcvhwm == 0 {
+        0
+    } else {
+        from.sndhwm as u64 + to.rcvhwm as u64
+    }
+}
+
+const TAG_LIVE: u32 = 0xcafe_0002;
+const TAG_DEAD: u32 = 0xdead_0002;
+
+/// What a `void *socket` points at. Closed handles are kept (and reused by later
+/// sockets) so a stale pointer reads as "not a socket" instead of freed memory.
+pub struct SocketHandle {
+    tag: AtomicU32,
+    core: Mutex<Option<SocketCore>>,
+}
+
+static SPARE_HANDLES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+impl SocketHandle {
+    /// Creates a socket and returns its handle pointer.
+    pub fn create(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<*mut SocketHandle> {
+        let core = SocketCore::new(ctx, socket_type)?;
+        let spare = SPARE_HANDLES.lock().pop();
+        let ptr = match spare {
+            Some(addr) => addr as *mut SocketHandle,
+            None => Box::into_raw(Box::new(SocketHandle {
+                tag: AtomicU32::new(TAG_DEAD),
+                core: Mutex::new(None),
+            })),
+        };
+        // SAFETY: `ptr` is a handle we allocated and never free.
+        let handle = unsafe { &*ptr };
+        *handle.core.lock() = Some(core);
+        handle.tag.store(TAG_LIVE, Ordering::Release);
+        Ok(ptr)
+    }
+
+    /// True for a live handle.
+    pub fn is_live(&self) -> bool {
+        self.tag.load(Ordering::Acquire) == TAG_LIVE
+    }
+
+    /// Locks the socket; ENOTSOCK once closed.
+    pub fn lock(&self) -> ZResult<SocketGuard<'_>> {
+        let guard = self.core.lock();
+        if guard.is_none() {
+            return Err(Errno::ENOTSOCK);
+        }
+        Ok(SocketGuard(guard))
+    }
+
+    /// `zmq_close`.
+    pub fn close(&'static self) -> ZResult<()> {
+        let core = self.core.lock().take().ok_or(Errno::ENOTSOCK)?;
+        self.tag.store(TAG_DEAD, Ordering::Release);
+        core.close();
+        SPARE_HANDLES
+            .lock()
+            .push(self as *const SocketHandle as usize);
+        Ok(())
+    }
+
+    /// `zmq_msg_send` with libzmq's blocking, timeout and ETERM rules.
+    pub fn send(&self, msg: &mut Msg, flags: i32) -> ZResult<()> {
+        let mut deadline = None;
+        msg.set_more(flags & ZMQ_SNDMORE != 0);
+        loop {
+            let signal = {
+                let mut core = self.lock()?;
+                core.check_alive()?;
+                core.process_commands();
+                match core.try_send(msg) {
+                    Err(Errno::EAGAIN) => {}
+                    r => return r,
+                }
+                let timeout = core.options.sndtimeo;
+                if flags & ZMQ_DONTWAIT != 0 || timeout == 0 {
+                    return Err(Errno::EAGAIN);
+                }
+                if deadline.is_none() && timeout > 0 {
+                    deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
+                }
+                core.signal.clone()
+            };
+            if !signal.wait(deadline) && deadline.is_some_and(|d| Instant::now() >= d) {
+                let mut core = self.lock()?;
+                core.check_alive()?;
+                core.process_commands();
+                return core.try_send(msg);
+            }
+        }
+    }
+
+    /// `zmq_msg_recv` with libzmq's blocking, timeout and ETERM rules.
+    pub fn recv(&self, flags: i32) -> ZResult<Msg> {
+        let mut deadline = None;
+        loop {
+            let signal = {
+                let mut core = self.lock()?;
+                core.check_alive()?;
+                core.process_commands();
+                match core.try_recv() {
+                    Err(Errno::EAGAIN) => {}
+                    r => return r,
+                }
+                let timeout = core.options.rcvtimeo;
+                if flags & ZMQ_DONTWAIT != 0 || timeout == 0 {
+                    return Err(Errno::EAGAIN);
+                }
+                if deadline.is_none() && timeout > 0 {
+                    deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
+                }
+                core.signal.clone()
+            };
+            if !signal.wait(deadline) && deadline.is_some_and(|d| Instant::now() >= d) {
+                let mut core = self.lock()?;
+                core.check_alive()?;
+                core.process_commands();
+                return core.try_recv();
+            }
+        }
+    }
+}
+
+/// A locked live socket.
+pub struct SocketGuard<'a>(MutexGuard<'a, Option<SocketCore>>);
+
+impl std::ops::Deref for SocketGuard<'_> {
+    type Target = SocketCore;
+    fn deref(&self) -> &SocketCore {
+        self.0.as_ref().expect("checked at lock")
+    }
+}
+
+impl std::ops::DerefMut for SocketGuard<'_> {
+    fn deref_mut(&mut self) -> &mut SocketCore {
+        self.0.as_mut().expect("checked at lock")
+    }
+}
