@@ -1,7 +1,11 @@
 //! The C-visible constants of libzmq 4.3.5's ABI: option ids, socket types, events, errno values.
 //!
-//! cbindgen turns every item here into a `#define` of `include/zmq.h`; draft items are
-//! wrapped in `#ifdef ZMQ_BUILD_DRAFT_API` by the `zmq_draft_api` cfg that `build.rs` always sets.
+//! cbindgen turns every item here into a `#define` or type of `include/zmq.h`; draft items
+//! are wrapped in `#ifdef ZMQ_BUILD_DRAFT_API` by the `zmq_draft_api` cfg that `build.rs`
+//! always sets. `build.rs` reads the `pub const` lines of this file (one item per line):
+//! it writes the `&str` constants as string-literal macros, which cbindgen cannot, and keeps
+//! every other crate constant out of the header. The callback aliases become libzmq's
+//! function-type typedefs there.
 #![allow(missing_docs, non_camel_case_types)]
 
 pub const ZMQ_AFFINITY: i32 = 4;
@@ -313,7 +317,7 @@ pub const EMTHREAD: i32 = ZMQ_HAUSNUMERO + 54;
 
 // ---- C types of the ABI ----
 
-use std::os::raw::{c_int, c_short, c_void};
+use std::os::raw::{c_int, c_short, c_uchar, c_void};
 
 /// `zmq_fd_t`: a file descriptor (an `int` on Linux).
 pub type zmq_fd_t = c_int;
@@ -328,9 +332,12 @@ pub type zmq_thread_fn = unsafe extern "C" fn(arg: *mut c_void);
 pub type zmq_timer_fn = unsafe extern "C" fn(timer_id: c_int, arg: *mut c_void);
 
 /// A message: 64 opaque bytes, pointer-aligned, holding a `crate::msg::Msg` in place.
+/// In C its one field is `unsigned char _[64]`, as in libzmq.
+///
+/// cbindgen:field-names=[_]
 #[repr(C, align(8))]
 pub struct zmq_msg_t {
-    pub _x: [u8; 64],
+    pub _x: [c_uchar; 64],
 }
 
 /// One entry of `zmq_poll`'s array.
