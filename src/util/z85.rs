@@ -23,7 +23,7 @@ const DIGITS: [u8; 256] = {
 /// Characters needed to encode `size` bytes (without NUL), or `None` if `size` is not
 /// a multiple of 4.
 pub fn encoded_len(size: usize) -> Option<usize> {
-    (size % 4 == 0).then_some(size / 4 * 5)
+    size.is_multiple_of(4).then_some(size / 4 * 5)
 }
 
 /// Encodes `data` into `out`, returning the characters written (no NUL is written).
@@ -71,7 +71,7 @@ fn decode_group(group: &[u8]) -> Option<[u8; 4]> {
 /// the alphabet, or a group whose value exceeds 32 bits. Like libzmq, groups before a
 /// bad one have already been written to `out` when the error is reported.
 pub fn decode_into(text: &[u8], out: &mut [u8]) -> ZResult<usize> {
-    if text.len() < 5 || text.len() % 5 != 0 {
+    if text.len() < 5 || !text.len().is_multiple_of(5) {
         return Err(Errno::EINVAL);
     }
     let len = text.len() / 5 * 4;
