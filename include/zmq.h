@@ -367,29 +367,19 @@ typedef struct zmq_poller_event_t {
 } zmq_poller_event_t;
 #endif
 
-ZMQ_EXPORT void zmq_version(int *major, int *minor, int *patch);
-
-/*  Functions of the ABI not (yet) defined in the Rust sources, declared from
-    the ABI's function list so that programs compile against the whole API.  */
 ZMQ_EXPORT int zmq_atomic_counter_dec(void *counter);
 ZMQ_EXPORT void zmq_atomic_counter_destroy(void **counter_p);
 ZMQ_EXPORT int zmq_atomic_counter_inc(void *counter);
 ZMQ_EXPORT void *zmq_atomic_counter_new(void);
 ZMQ_EXPORT void zmq_atomic_counter_set(void *counter, int value);
 ZMQ_EXPORT int zmq_atomic_counter_value(void *counter);
-ZMQ_EXPORT int zmq_bind(void *s, const char *addr);
 ZMQ_EXPORT int zmq_close(void *s);
-ZMQ_EXPORT int zmq_connect(void *s, const char *addr);
 ZMQ_EXPORT int zmq_ctx_destroy(void *context);
 ZMQ_EXPORT int zmq_ctx_get(void *context, int option);
 ZMQ_EXPORT void *zmq_ctx_new(void);
 ZMQ_EXPORT int zmq_ctx_set(void *context, int option, int optval);
 ZMQ_EXPORT int zmq_ctx_shutdown(void *context);
 ZMQ_EXPORT int zmq_ctx_term(void *context);
-ZMQ_EXPORT int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key);
-ZMQ_EXPORT int zmq_curve_public(char *z85_public_key, const char *z85_secret_key);
-ZMQ_EXPORT int zmq_device(int type, void *frontend, void *backend);
-ZMQ_EXPORT int zmq_disconnect(void *s, const char *addr);
 ZMQ_EXPORT int zmq_errno(void);
 ZMQ_EXPORT int zmq_getsockopt(void *s, int option, void *optval, size_t *optvallen);
 ZMQ_EXPORT int zmq_has(const char *capability);
@@ -409,8 +399,6 @@ ZMQ_EXPORT int zmq_msg_send(zmq_msg_t *msg, void *s, int flags);
 ZMQ_EXPORT int zmq_msg_set(zmq_msg_t *msg, int property, int optval);
 ZMQ_EXPORT size_t zmq_msg_size(const zmq_msg_t *msg);
 ZMQ_EXPORT int zmq_poll(zmq_pollitem_t *items, int nitems, long timeout);
-ZMQ_EXPORT int zmq_proxy(void *frontend, void *backend, void *capture);
-ZMQ_EXPORT int zmq_proxy_steerable(void *frontend, void *backend, void *capture, void *control);
 ZMQ_EXPORT int zmq_recv(void *s, void *buf, size_t len, int flags);
 ZMQ_EXPORT int zmq_recviov(void *s, struct iovec *iov, size_t *count, int flags);
 ZMQ_EXPORT int zmq_recvmsg(void *s, zmq_msg_t *msg, int flags);
@@ -420,8 +408,7 @@ ZMQ_EXPORT int zmq_sendiov(void *s, struct iovec *iov, size_t count, int flags);
 ZMQ_EXPORT int zmq_sendmsg(void *s, zmq_msg_t *msg, int flags);
 ZMQ_EXPORT int zmq_setsockopt(void *s, int option, const void *optval, size_t optvallen);
 ZMQ_EXPORT void zmq_sleep(int seconds);
-ZMQ_EXPORT void *zmq_socket(void *, int type);
-ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *addr, int events);
+ZMQ_EXPORT void *zmq_socket(void *context, int type);
 ZMQ_EXPORT unsigned long zmq_stopwatch_intermediate(void *watch);
 ZMQ_EXPORT void *zmq_stopwatch_start(void);
 ZMQ_EXPORT unsigned long zmq_stopwatch_stop(void *watch);
@@ -437,9 +424,30 @@ ZMQ_EXPORT void *zmq_timers_new(void);
 ZMQ_EXPORT int zmq_timers_reset(void *timers, int timer_id);
 ZMQ_EXPORT int zmq_timers_set_interval(void *timers, int timer_id, size_t interval);
 ZMQ_EXPORT long zmq_timers_timeout(void *timers);
-ZMQ_EXPORT int zmq_unbind(void *s, const char *addr);
+ZMQ_EXPORT void zmq_version(int *major, int *minor, int *patch);
 ZMQ_EXPORT uint8_t *zmq_z85_decode(uint8_t *dest, const char *string);
 ZMQ_EXPORT char *zmq_z85_encode(char *dest, const uint8_t *data, size_t size);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT const char *zmq_msg_group(zmq_msg_t *msg);
+ZMQ_EXPORT int zmq_msg_init_buffer(zmq_msg_t *msg, const void *buf, size_t size);
+ZMQ_EXPORT uint32_t zmq_msg_routing_id(zmq_msg_t *msg);
+ZMQ_EXPORT int zmq_msg_set_group(zmq_msg_t *msg, const char *group);
+ZMQ_EXPORT int zmq_msg_set_routing_id(zmq_msg_t *msg, uint32_t routing_id);
+#endif
+
+/*  Functions of the ABI not (yet) defined in the Rust sources, declared from
+    the ABI's function list so that programs compile against the whole API.  */
+ZMQ_EXPORT int zmq_bind(void *s, const char *addr);
+ZMQ_EXPORT int zmq_connect(void *s, const char *addr);
+ZMQ_EXPORT int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key);
+ZMQ_EXPORT int zmq_curve_public(char *z85_public_key, const char *z85_secret_key);
+ZMQ_EXPORT int zmq_device(int type, void *frontend, void *backend);
+ZMQ_EXPORT int zmq_disconnect(void *s, const char *addr);
+ZMQ_EXPORT int zmq_proxy(void *frontend, void *backend, void *capture);
+ZMQ_EXPORT int zmq_proxy_steerable(void *frontend, void *backend, void *capture, void *control);
+ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *addr, int events);
+ZMQ_EXPORT int zmq_unbind(void *s, const char *addr);
 
 #ifdef ZMQ_BUILD_DRAFT_API
 
@@ -455,11 +463,6 @@ ZMQ_EXPORT int zmq_ctx_get_ext(void *context, int option, void *optval, size_t *
 ZMQ_EXPORT int zmq_ctx_set_ext(void *context, int option, const void *optval, size_t optvallen);
 ZMQ_EXPORT int zmq_join(void *s, const char *group);
 ZMQ_EXPORT int zmq_leave(void *s, const char *group);
-ZMQ_EXPORT const char *zmq_msg_group(zmq_msg_t *msg);
-ZMQ_EXPORT int zmq_msg_init_buffer(zmq_msg_t *msg, const void *buf, size_t size);
-ZMQ_EXPORT uint32_t zmq_msg_routing_id(zmq_msg_t *msg);
-ZMQ_EXPORT int zmq_msg_set_group(zmq_msg_t *msg, const char *group);
-ZMQ_EXPORT int zmq_msg_set_routing_id(zmq_msg_t *msg, uint32_t routing_id);
 ZMQ_EXPORT int zmq_poller_add(void *poller, void *socket, void *user_data, short events);
 ZMQ_EXPORT int zmq_poller_add_fd(void *poller, zmq_fd_t fd, void *user_data, short events);
 ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);

@@ -16,3 +16,4 @@ pub mod pattern;
 pub mod pipe;
 pub mod signal;
 pub mod socket;
+pub mod util;

@@ -1,0 +1,50 @@
+//! What `zmq_has` reports: one row per capability name libzmq knows.
+//!
+//! A row says `true` only once the feature really works in this library; flip it
+//! when the transport or mechanism lands.
+
+/// Capability names as libzmq spells them, with whether this build provides them.
+pub const CAPABILITIES: &[(&str, bool)] = &[
+    ("ipc", false),
+    ("pgm", false),
+    ("tipc", false),
+    ("norm", false),
+    ("curve", false),
+    ("gssapi", false),
+    ("vmci", false),
+    // The draft API is always exported, whatever the header shows.
+    ("draft", true),
+    ("ws", false),
+    ("wss", false),
+];
+
+/// Whether `name` (compared byte for byte, case-sensitive, like libzmq's `strcmp`) is
+/// available.
+pub fn has(name: &[u8]) -> bool {
+    CAPABILITIES
+        .iter()
+        .any(|(cap, on)| *on && cap.as_bytes() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draft_only_for_now() {
+        assert!(has(b"draft"));
+        for name in [
+            "ipc", "pgm", "tipc", "norm", "curve", "gssapi", "vmci", "ws", "wss",
+        ] {
+            assert!(!has(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_case_variants_are_absent() {
+        assert!(!has(b""));
+        assert!(!has(b"DRAFT"));
+        assert!(!has(b"draft "));
+        assert!(!has(b"tcp"));
+    }
+}
