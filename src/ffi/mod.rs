@@ -7,6 +7,7 @@ mod ctx;
 pub(crate) mod handle;
 mod msg;
 mod poll;
+mod proxy;
 mod socket;
 pub(crate) mod util;
 
