@@ -7,3 +7,4 @@
 pub mod abi;
 pub mod error;
 pub mod ffi;
+pub mod options;
