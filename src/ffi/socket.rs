@@ -52,7 +52,11 @@ pub extern "C" fn zmq_setsockopt(
 ) -> c_int {
     ffi_call!(-1, {
         let sock = handle::socket(s)?;
-        let value = handle::bytes(optval, optvallen)?;
+        let value = if optval.is_null() && optvallen == 0 {
+            None
+        } else {
+            Some(handle::bytes(optval, optvallen)?)
+        };
         sock.lock()?.set_option(option, value)?;
         Ok(0)
     })

@@ -90,10 +90,8 @@ pub struct SocketCore {
 
 impl SocketCore {
     fn new(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<SocketCore> {
-        let mut options = Options::new(socket_type);
-        if !ctx.options().blocky {
-            options.linger = 0;
-        }
+        let ctx_opts = ctx.options();
+        let options = Options::for_context(socket_type, ctx_opts.ipv6, ctx_opts.blocky, ctx_opts.zero_copy_recv);
         let pattern = make_pattern(socket_type, &options)?;
         let signal = Arc::new(Signal::new());
         let id = ctx.register_socket(signal.clone())?;
@@ -360,28 +358,29 @@ impl SocketCore {
         &self.signal
     }
 
-    pub fn set_option(&mut self, option: i32, value: &[u8]) -> ZResult<()> {
+    /// `zmq_setsockopt`; `value` is None for a NULL pointer with length 0.
+    pub fn set_option(&mut self, option: i32, value: Option<&[u8]>) -> ZResult<()> {
         self.check_alive()?;
-        if let Some(r) = self.pattern.set_option(&mut self.pipes, option, value) {
+        if let Some(r) = self.pattern.set_option(&mut self.pipes, option, value.unwrap_or(&[])) {
             return r;
         }
-        self.options.set(option, value)
+        self.options.set_optval(option, value)
     }
 
     pub fn get_option(&mut self, option: i32, out: &mut [u8]) -> ZResult<usize> {
         self.check_alive()?;
         match option {
             ZMQ_TYPE => options::put_int(out, self.socket_type),
-            ZMQ_RCVMORE => options::put_int(out, self.rcvmore as i32),
+            ZMQ_RCVMORE => options::put_int_relaxed(out, self.rcvmore as i32),
             ZMQ_EVENTS => {
                 let ev = self.events();
-                options::put_int(out, ev)
+                options::put_int_relaxed(out, ev)
             }
             ZMQ_FD => {
                 let fd = self.signal.fd()?;
-                options::put_int(out, fd)
+                options::put_int_relaxed(out, fd)
             }
-            ZMQ_THREAD_SAFE => options::put_int(out, 0),
+            ZMQ_THREAD_SAFE => options::put_int_relaxed(out, 0),
             ZMQ_LAST_ENDPOINT => {
                 let bytes = self.last_endpoint.as_bytes();
                 if out.len() < bytes.len() + 1 {
