@@ -5,7 +5,10 @@
 //! A `Msg` is stored in place inside the caller's 64-byte `zmq_msg_t`; `magic` lets the
 //! C boundary tell a live message from a closed or never-initialised one.
 
+use std::alloc::{self, Layout};
 use std::ffi::{c_void, CStr, CString};
+use std::ptr::NonNull;
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::abi::zmq_free_fn;
@@ -63,45 +66,113 @@ struct Extras {
     group: Option<CString>,
 }
 
-/// Who owns the bytes of a shared buffer, and how they are released.
-enum Owner {
-    Heap(#[allow(dead_code)] Box<[u8]>),
-    User {
-        ffn: Option<zmq_free_fn>,
-        hint: *mut c_void,
-    },
-}
-
-/// A reference-counted payload.
-pub struct Buffer {
-    ptr: *mut u8,
+/// Header of a reference-counted payload. Payloads the library allocates follow the
+/// header in the same allocation (one malloc per large message, as in libzmq); user
+/// buffers (`zmq_msg_init_data`) stay where they are and are released by `ffn`.
+#[repr(C)]
+struct Header {
+    refs: AtomicUsize,
     len: usize,
-    owner: Owner,
+    data: *mut u8,
+    ffn: Option<zmq_free_fn>,
+    hint: *mut c_void,
+    /// Bytes allocated after the header (0 for user buffers).
+    inline_capacity: usize,
 }
 
-// SAFETY: the buffer's bytes are only reached through `Msg`, which hands out shared
-// views; a user buffer's free function is documented by libzmq as callable from any thread.
+/// A counted reference to a shared payload.
+pub struct Buffer(NonNull<Header>);
+
+// SAFETY: the header's count is atomic; payload bytes are only read through shared
+// views; a user free function is documented by libzmq as callable from any thread.
 unsafe impl Send for Buffer {}
-// SAFETY: as above; `Buffer` has no interior mutability of its own.
+// SAFETY: as above.
 unsafe impl Sync for Buffer {}
+
+impl Buffer {
+    fn layout(inline_capacity: usize) -> Option<Layout> {
+        let size = std::mem::size_of::<Header>().checked_add(inline_capacity)?;
+        Layout::from_size_align(size, std::mem::align_of::<Header>()).ok()
+    }
+
+    /// Allocates header and `len` bytes in one block, zeroed or not.
+    fn alloc(len: usize, zeroed: bool) -> Option<Buffer> {
+        let layout = Buffer::layout(len)?;
+        // SAFETY: layout has non-zero size (the header).
+        let raw = unsafe {
+            if zeroed {
+                alloc::alloc_zeroed(layout)
+            } else {
+                alloc::alloc(layout)
+            }
+        } as *mut Header;
+        let header = NonNull::new(raw)?;
+        // SAFETY: fresh allocation large enough for the header plus `len` bytes.
+        unsafe {
+            let data = (raw as *mut u8).add(std::mem::size_of::<Header>());
+            raw.write(Header {
+                refs: AtomicUsize::new(1),
+                len,
+                data,
+                ffn: None,
+                hint: std::ptr::null_mut(),
+                inline_capacity: len,
+            });
+        }
+        Some(Buffer(header))
+    }
+
+    fn user(data: *mut u8, len: usize, ffn: Option<zmq_free_fn>, hint: *mut c_void) -> Buffer {
+        let b = Buffer::alloc(0, false).expect("header allocation");
+        // SAFETY: we own the only reference to the fresh header.
+        unsafe {
+            let h = &mut *b.0.as_ptr();
+            h.len = len;
+            h.data = data;
+            h.ffn = ffn;
+            h.hint = hint;
+        }
+        b
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the header lives as long as any reference to it.
+        unsafe { self.0.as_ref() }
+    }
+
+    fn refs(&self) -> usize {
+        self.header().refs.load(Ordering::Acquire)
+    }
+}
+
+impl Clone for Buffer {
+    fn clone(&self) -> Self {
+        self.header().refs.fetch_add(1, Ordering::Relaxed);
+        Buffer(self.0)
+    }
+}
 
 impl Drop for Buffer {
     fn drop(&mut self) {
-        if let Owner::User {
-            ffn: Some(ffn),
-            hint,
-        } = self.owner
-        {
-            // SAFETY: the caller of zmq_msg_init_data handed us `ptr` with this function
-            // to release it; the Arc guarantees this runs exactly once.
-            unsafe { ffn(self.ptr.cast(), hint) };
+        if self.header().refs.fetch_sub(1, Ordering::Release) != 1 {
+            return;
         }
+        fence(Ordering::Acquire);
+        let h = self.header();
+        if let Some(ffn) = h.ffn {
+            // SAFETY: the caller of zmq_msg_init_data handed us `data` with this function
+            // to release it; the count reaching zero makes this the one call.
+            unsafe { ffn(h.data.cast(), h.hint) };
+        }
+        let layout = Buffer::layout(h.inline_capacity).expect("layout was valid at allocation");
+        // SAFETY: last reference; the block was allocated with this layout.
+        unsafe { alloc::dealloc(self.0.as_ptr().cast(), layout) };
     }
 }
 
 enum Body {
     Inline { len: u8, data: [u8; MAX_INLINE] },
-    Shared(Arc<Buffer>),
+    Shared(Buffer),
     Const { ptr: *const u8, len: usize },
 }
 
@@ -168,17 +239,8 @@ impl Msg {
                 data: [0; MAX_INLINE],
             }));
         }
-        let mut heap = Vec::new();
-        heap.try_reserve_exact(size)
-            .map_err(|_| crate::error::Errno::ENOMEM)?;
-        heap.resize(size, 0u8);
-        let mut heap = heap.into_boxed_slice();
-        let ptr = heap.as_mut_ptr();
-        Ok(Msg::with_body(Body::Shared(Arc::new(Buffer {
-            ptr,
-            len: size,
-            owner: Owner::Heap(heap),
-        }))))
+        let buf = Buffer::alloc(size, true).ok_or(crate::error::Errno::ENOMEM)?;
+        Ok(Msg::with_body(Body::Shared(buf)))
     }
 
     /// A message holding a copy of `bytes`.
@@ -191,13 +253,12 @@ impl Msg {
                 data,
             })
         } else {
-            let mut heap: Box<[u8]> = bytes.into();
-            let ptr = heap.as_mut_ptr();
-            Msg::with_body(Body::Shared(Arc::new(Buffer {
-                ptr,
-                len: bytes.len(),
-                owner: Owner::Heap(heap),
-            })))
+            let buf = Buffer::alloc(bytes.len(), false).expect("out of memory");
+            // SAFETY: the fresh buffer has room for exactly bytes.len() bytes.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.header().data, bytes.len())
+            };
+            Msg::with_body(Body::Shared(buf))
         }
     }
 
@@ -209,11 +270,7 @@ impl Msg {
         ffn: Option<zmq_free_fn>,
         hint: *mut c_void,
     ) -> Msg {
-        Msg::with_body(Body::Shared(Arc::new(Buffer {
-            ptr: data,
-            len,
-            owner: Owner::User { ffn, hint },
-        })))
+        Msg::with_body(Body::Shared(Buffer::user(data, len, ffn, hint)))
     }
 
     /// A message over constant caller memory that outlives it (`zmq_send_const`).
@@ -226,7 +283,7 @@ impl Msg {
     pub fn len(&self) -> usize {
         match &self.body {
             Body::Inline { len, .. } => *len as usize,
-            Body::Shared(buf) => buf.len,
+            Body::Shared(buf) => buf.header().len,
             Body::Const { len, .. } => *len,
         }
     }
@@ -243,7 +300,7 @@ impl Msg {
         match &self.body {
             Body::Inline { len, data } => &data[..*len as usize],
             // SAFETY: ptr/len describe memory owned by (or promised to) the buffer for its life.
-            Body::Shared(buf) => unsafe { slice_of(buf.ptr, buf.len) },
+            Body::Shared(buf) => unsafe { slice_of(buf.header().data, buf.header().len) },
             // SAFETY: zmq_send_const's contract keeps this memory valid.
             Body::Const { ptr, len } => unsafe { slice_of(*ptr, *len) },
         }
@@ -253,7 +310,7 @@ impl Msg {
     pub fn data_ptr(&mut self) -> *mut u8 {
         match &mut self.body {
             Body::Inline { data, .. } => data.as_mut_ptr(),
-            Body::Shared(buf) => buf.ptr,
+            Body::Shared(buf) => buf.header().data,
             Body::Const { ptr, .. } => *ptr as *mut u8,
         }
     }
@@ -284,7 +341,7 @@ impl Msg {
     pub fn is_shared(&self) -> bool {
         match &self.body {
             Body::Inline { .. } => false,
-            Body::Shared(buf) => Arc::strong_count(buf) > 1,
+            Body::Shared(buf) => buf.refs() > 1,
             Body::Const { .. } => true,
         }
     }

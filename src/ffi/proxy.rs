@@ -87,7 +87,12 @@ fn steer(control: &SocketHandle, paused: &mut bool, stats: &[SideStats; 2]) -> Z
     Ok(Control::Continue)
 }
 
-fn run_proxy(frontend: *mut c_void, backend: *mut c_void, capture: *mut c_void, control: *mut c_void) -> ZResult<c_int> {
+fn run_proxy(
+    frontend: *mut c_void,
+    backend: *mut c_void,
+    capture: *mut c_void,
+    control: *mut c_void,
+) -> ZResult<c_int> {
     let front = handle::socket(frontend)?;
     let back = handle::socket(backend)?;
     let capture = if capture.is_null() {
@@ -151,7 +156,13 @@ fn run_proxy(frontend: *mut c_void, backend: *mut c_void, capture: *mut c_void, 
         let [front_stats, back_stats] = &mut stats;
         if items[0].revents & ZMQ_POLLIN as i16 != 0 {
             if same {
-                forward(front, front, capture, front_stats, &mut SideStats::default())?;
+                forward(
+                    front,
+                    front,
+                    capture,
+                    front_stats,
+                    &mut SideStats::default(),
+                )?;
             } else {
                 forward(front, back, capture, front_stats, back_stats)?;
             }
@@ -163,8 +174,14 @@ fn run_proxy(frontend: *mut c_void, backend: *mut c_void, capture: *mut c_void, 
 }
 
 #[no_mangle]
-pub extern "C" fn zmq_proxy(frontend: *mut c_void, backend: *mut c_void, capture: *mut c_void) -> c_int {
-    ffi_call!(-1, { run_proxy(frontend, backend, capture, std::ptr::null_mut()) })
+pub extern "C" fn zmq_proxy(
+    frontend: *mut c_void,
+    backend: *mut c_void,
+    capture: *mut c_void,
+) -> c_int {
+    ffi_call!(-1, {
+        run_proxy(frontend, backend, capture, std::ptr::null_mut())
+    })
 }
 
 #[no_mangle]
@@ -180,5 +197,12 @@ pub extern "C" fn zmq_proxy_steerable(
 #[no_mangle]
 pub extern "C" fn zmq_device(r#type: c_int, frontend: *mut c_void, backend: *mut c_void) -> c_int {
     let _ = r#type;
-    ffi_call!(-1, { run_proxy(frontend, backend, std::ptr::null_mut(), std::ptr::null_mut()) })
+    ffi_call!(-1, {
+        run_proxy(
+            frontend,
+            backend,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    })
 }

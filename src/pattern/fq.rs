@@ -64,7 +64,12 @@ impl FairQueue {
                 self.current = 0;
             }
             let id = self.active[self.current];
-            if let Some(msg) = pipes.get_mut(id).and_then(|p| p.read()) {
+            let spins = if self.active.len() == 1 {
+                pipes.read_spins
+            } else {
+                0
+            };
+            if let Some(msg) = pipes.get_mut(id).and_then(|p| p.read_spinning(spins)) {
                 self.more = msg.more();
                 if !self.more {
                     self.current += 1;

@@ -248,6 +248,21 @@ impl PipeEnd {
     /// Reads one part, or None when empty (the pipe then waits for ActivateRead).
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
+        self.read_spinning(0)
+    }
+
+    /// Like `read`, but first polls an empty queue up to `spins` times: a blocking
+    /// reader that catches the next message this way spares the writer a wake-up.
+    #[inline]
+    pub fn read_spinning(&mut self, spins: u32) -> Option<Msg> {
+        if spins > 0 && self.peer_routing_id.is_some() && !self.reader.peek_ready() {
+            for _ in 0..spins {
+                std::hint::spin_loop();
+                if self.reader.peek_ready() {
+                    break;
+                }
+            }
+        }
         if !self.check_read() {
             return None;
         }
@@ -339,6 +354,8 @@ pub struct Pipes {
     map: HashMap<PipeId, PipeEnd, BuildHasherDefault<IdHasher>>,
     /// Pipes found finished during an operation, to be removed by the socket.
     pub finished: Vec<PipeId>,
+    /// How long a blocking receive may poll its last pipe before waiting (0: not at all).
+    pub read_spins: u32,
 }
 
 impl Pipes {

@@ -91,7 +91,12 @@ pub struct SocketCore {
 impl SocketCore {
     fn new(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<SocketCore> {
         let ctx_opts = ctx.options();
-        let options = Options::for_context(socket_type, ctx_opts.ipv6, ctx_opts.blocky, ctx_opts.zero_copy_recv);
+        let options = Options::for_context(
+            socket_type,
+            ctx_opts.ipv6,
+            ctx_opts.blocky,
+            ctx_opts.zero_copy_recv,
+        );
         let pattern = make_pattern(socket_type, &options)?;
         let signal = Arc::new(Signal::new());
         let id = ctx.register_socket(signal.clone())?;
@@ -322,10 +327,12 @@ impl SocketCore {
         r
     }
 
-    /// One attempt to receive a part.
+    /// One attempt to receive a part; `blocking` lets it poll an empty pipe briefly.
     #[inline]
-    pub fn try_recv(&mut self) -> ZResult<Msg> {
+    pub fn try_recv(&mut self, blocking: bool) -> ZResult<Msg> {
+        self.pipes.read_spins = if blocking { READ_SPINS } else { 0 };
         let r = self.pattern.recv(&mut self.pipes);
+        self.pipes.read_spins = 0;
         if !self.pipes.finished.is_empty() {
             self.reap();
         }
@@ -361,7 +368,10 @@ impl SocketCore {
     /// `zmq_setsockopt`; `value` is None for a NULL pointer with length 0.
     pub fn set_option(&mut self, option: i32, value: Option<&[u8]>) -> ZResult<()> {
         self.check_alive()?;
-        if let Some(r) = self.pattern.set_option(&mut self.pipes, option, value.unwrap_or(&[])) {
+        if let Some(r) = self
+            .pattern
+            .set_option(&mut self.pipes, option, value.unwrap_or(&[]))
+        {
             return r;
         }
         self.options.set_optval(option, value)
@@ -416,6 +426,9 @@ fn pipe_hwm(from: &InprocPeer, to: &InprocPeer) -> u64 {
         from.sndhwm as u64 + to.rcvhwm as u64
     }
 }
+
+/// Polls of an empty pipe a blocking receive makes before it sleeps (about a microsecond).
+const READ_SPINS: u32 = 256;
 
 const TAG_LIVE: u32 = 0xcafe_0002;
 const TAG_DEAD: u32 = 0xdead_0002;
@@ -512,12 +525,13 @@ impl SocketHandle {
                 let mut core = self.lock()?;
                 core.check_alive()?;
                 core.process_commands();
-                match core.try_recv() {
+                let timeout = core.options.rcvtimeo;
+                let blocking = flags & ZMQ_DONTWAIT == 0 && timeout != 0;
+                match core.try_recv(blocking) {
                     Err(Errno::EAGAIN) => {}
                     r => return r,
                 }
-                let timeout = core.options.rcvtimeo;
-                if flags & ZMQ_DONTWAIT != 0 || timeout == 0 {
+                if !blocking {
                     return Err(Errno::EAGAIN);
                 }
                 if deadline.is_none() && timeout > 0 {
@@ -529,7 +543,7 @@ impl SocketHandle {
                 let mut core = self.lock()?;
                 core.check_alive()?;
                 core.process_commands();
-                return core.try_recv();
+                return core.try_recv(false);
             }
         }
     }

@@ -45,8 +45,9 @@ impl Pattern for Pair {
 
     fn recv(&mut self, pipes: &mut Pipes) -> ZResult<Msg> {
         let id = self.pipe.ok_or(Errno::EAGAIN)?;
+        let spins = pipes.read_spins;
         let pipe = pipes.get_mut(id).ok_or(Errno::EAGAIN)?;
-        match pipe.read() {
+        match pipe.read_spinning(spins) {
             Some(msg) => Ok(msg),
             None => {
                 if pipe.is_finished() {
