@@ -17,8 +17,9 @@ pub enum Command {
     ActivateRead(PipeId),
     /// The pipe's peer consumed messages: there may be room to write again.
     ActivateWrite(PipeId),
-    /// A new pipe to attach (the other end was attached by a connecting or binding peer).
-    Attach(PipeEnd, PeerInfo),
+    /// A new pipe to attach (the other end was attached by a connecting or binding peer);
+    /// boxed so the common commands stay small in the channel.
+    Attach(Box<(PipeEnd, PeerInfo)>),
     /// The peer of this pipe has gone; read what is left, then drop it.
     PipeTerm(PipeId),
 }

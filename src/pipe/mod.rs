@@ -287,7 +287,7 @@ impl PipeEnd {
     fn count_read(&mut self) {
         self.msgs_read += 1;
         let lwm = lwm(self.shared.hwm[self.peer()].load(Ordering::Relaxed));
-        if self.msgs_read % lwm == 0 {
+        if self.msgs_read.is_multiple_of(lwm) {
             self.publish_credit();
         }
     }

@@ -140,7 +140,10 @@ impl SocketCore {
                         self.pattern.write_activated(&mut self.pipes, id);
                     }
                 }
-                Command::Attach(pipe, info) => self.attach_remote(pipe, info),
+                Command::Attach(attach) => {
+                    let (pipe, info) = *attach;
+                    self.attach_remote(pipe, info)
+                }
                 Command::PipeTerm(id) => {
                     if let Some(p) = self.pipes.get_mut(id) {
                         p.peer_gone = true;
@@ -262,13 +265,13 @@ impl SocketCore {
                 self.attach_pipe(ours, Some(addr.to_string()));
                 if let Some((mailbox, theirs)) = bound {
                     debug_assert_eq!(theirs.id, peer_id);
-                    mailbox.send(Command::Attach(
+                    mailbox.send(Command::Attach(Box::new((
                         theirs,
                         PeerInfo {
                             socket_type: self.socket_type,
                             endpoint: Some(addr.to_string()),
                         },
-                    ));
+                    ))));
                 }
                 self.connected.push(addr.to_string());
                 self.last_endpoint = addr.to_string();
