@@ -239,11 +239,11 @@ impl Ctx {
         let mut o = self.options.lock();
         match option {
             ZMQ_IO_THREADS if value >= 0 => o.io_threads = value,
-            ZMQ_MAX_SOCKETS if (1..=SOCKET_LIMIT).contains(&value) => o.max_sockets = value,
-            ZMQ_IPV6 if value == 0 || value == 1 => o.ipv6 = value == 1,
-            ZMQ_BLOCKY if value == 0 || value == 1 => o.blocky = value == 1,
+            ZMQ_MAX_SOCKETS if value >= 1 => o.max_sockets = value,
+            ZMQ_IPV6 if value >= 0 => o.ipv6 = value != 0,
+            ZMQ_BLOCKY if value >= 0 => o.blocky = value != 0,
             ZMQ_MAX_MSGSZ if value >= 0 => o.max_msgsz = value,
-            ZMQ_ZERO_COPY_RECV if value == 0 || value == 1 => o.zero_copy_recv = value == 1,
+            ZMQ_ZERO_COPY_RECV if value >= 0 => o.zero_copy_recv = value != 0,
             ZMQ_THREAD_PRIORITY if value >= 0 => o.thread_priority = value,
             ZMQ_THREAD_SCHED_POLICY if value >= 0 => o.thread_sched_policy = value,
             ZMQ_THREAD_AFFINITY_CPU_ADD if value >= 0 => {
@@ -258,7 +258,7 @@ impl Ctx {
                     return Err(Errno::EINVAL);
                 }
             }
-            ZMQ_THREAD_NAME_PREFIX if value >= 0 => o.thread_name_prefix = value.to_string(),
+            ZMQ_THREAD_NAME_PREFIX => o.thread_name_prefix = value.to_string(),
             _ => return Err(Errno::EINVAL),
         }
         Ok(())

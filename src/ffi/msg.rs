@@ -115,8 +115,8 @@ pub extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> c_int {
         let m = handle::msg(msg)?;
         match property {
             ZMQ_MORE => Ok(m.more() as c_int),
-            // Messages that came through a network connection carry its fd later.
-            ZMQ_SRCFD => Ok(-1),
+            // Only messages read from a network connection carry its fd.
+            ZMQ_SRCFD => Err(Errno::EINVAL),
             ZMQ_SHARED => Ok(m.is_shared() as c_int),
             _ => Err(Errno::EINVAL),
         }

@@ -50,7 +50,7 @@ fn check_items(items: &mut [zmq_pollitem_t], fds: &[libc::pollfd]) -> ZResult<c_
         let mut it = only_fds.iter();
         for item in items.iter_mut().filter(|i| i.socket.is_null()) {
             if let Some(p) = it.next() {
-                item.revents = fd_revents(p.revents, item.events);
+                item.revents = fd_revents(p.revents);
                 if item.revents != 0 {
                     ready += 1;
                 }
@@ -60,18 +60,20 @@ fn check_items(items: &mut [zmq_pollitem_t], fds: &[libc::pollfd]) -> ZResult<c_
     Ok(ready)
 }
 
-fn fd_revents(got: c_short, wanted: c_short) -> c_short {
+/// Maps poll(2) results as libzmq does: any condition other than in/out/pri
+/// (hang-up, error, invalid fd) is reported as ZMQ_POLLERR.
+fn fd_revents(got: c_short) -> c_short {
     let mut r = 0;
-    if got & (libc::POLLIN | libc::POLLHUP) != 0 && wanted & ZMQ_POLLIN as c_short != 0 {
+    if got & libc::POLLIN != 0 {
         r |= ZMQ_POLLIN as c_short;
     }
-    if got & libc::POLLOUT != 0 && wanted & ZMQ_POLLOUT as c_short != 0 {
+    if got & libc::POLLOUT != 0 {
         r |= ZMQ_POLLOUT as c_short;
     }
-    if got & libc::POLLPRI != 0 && wanted & ZMQ_POLLPRI as c_short != 0 {
+    if got & libc::POLLPRI != 0 {
         r |= ZMQ_POLLPRI as c_short;
     }
-    if got & (libc::POLLERR | libc::POLLNVAL) != 0 && wanted & ZMQ_POLLERR as c_short != 0 {
+    if got & !(libc::POLLIN | libc::POLLOUT | libc::POLLPRI) != 0 {
         r |= ZMQ_POLLERR as c_short;
     }
     r

@@ -188,17 +188,21 @@ pub extern "C" fn zmq_sendiov(
         }
         // SAFETY: the caller passes `count` iovecs.
         let parts = unsafe { std::slice::from_raw_parts(iov, count) };
+        let mut last = 0;
         for (i, part) in parts.iter().enumerate() {
             let data = handle::bytes(part.iov_base, part.iov_len)?;
             let mut m = Msg::from_slice(data);
+            // As libzmq: the caller's flags apply to every part and SNDMORE is cleared
+            // on the last, so without SNDMORE each buffer is a message of its own.
             let part_flags = if i + 1 < count {
-                flags | ZMQ_SNDMORE
-            } else {
                 flags
+            } else {
+                flags & !ZMQ_SNDMORE
             };
             sock.send(&mut m, part_flags)?;
+            last = size_result(data.len());
         }
-        Ok(0)
+        Ok(last)
     })
 }
 
@@ -211,7 +215,8 @@ pub extern "C" fn zmq_recviov(
 ) -> c_int {
     ffi_call!(-1, {
         let sock = handle::socket(s)?;
-        if iov.is_null() || count.is_null() {
+        // SAFETY: read only when non-NULL.
+        if iov.is_null() || count.is_null() || unsafe { *count } == 0 {
             return Err(Errno::EINVAL);
         }
         // SAFETY: checked non-NULL; holds the capacity of `iov`.
