@@ -96,6 +96,9 @@ static inline void *socket_ (void *ctx, int type, const char *file, int line)
     return s;
 }
 
+//  A socket with every option at its default.
+#define PLAIN_SOCKET(ctx, type) socket_ ((ctx), (type), __FILE__, __LINE__)
+
 //  A socket whose blocking receives give up after 5 s, so a lost message
 //  fails at the line that waited for it.
 #define SOCKET(ctx, type) socket_bounded_ ((ctx), (type), __FILE__, __LINE__)
@@ -318,7 +321,7 @@ static void test_second_peer (void *ctx)
     //  The bound PAIR learns about b's departure asynchronously.
     int ok = 0;
     for (int attempt = 0; attempt < 100 && !ok; attempt++) {
-        zmq_getsockopt (a, ZMQ_EVENTS, &(int){0}, &(size_t){sizeof (int)});
+        GET_INT (a, ZMQ_EVENTS);
         void *probe = SOCKET (ctx, ZMQ_PAIR);
         SET_INT (probe, ZMQ_LINGER, 0);
         CHECK_RC (zmq_connect (probe, "inproc://pair-second"));

@@ -98,6 +98,9 @@ static inline void *socket_ (void *ctx, int type, const char *file, int line)
     return s;
 }
 
+//  A socket with every option at its default.
+#define PLAIN_SOCKET(ctx, type) socket_ ((ctx), (type), __FILE__, __LINE__)
+
 //  A socket whose blocking receives give up after 5 s, so a lost message
 //  fails at the line that waited for it.
 #define SOCKET(ctx, type) socket_bounded_ ((ctx), (type), __FILE__, __LINE__)
