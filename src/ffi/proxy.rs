@@ -93,6 +93,9 @@ fn run_proxy(
     capture: *mut c_void,
     control: *mut c_void,
 ) -> ZResult<c_int> {
+    if frontend.is_null() || backend.is_null() {
+        return Err(Errno::EFAULT);
+    }
     let front = handle::socket(frontend)?;
     let back = handle::socket(backend)?;
     let capture = if capture.is_null() {
