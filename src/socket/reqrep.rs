@@ -164,14 +164,7 @@ impl Pattern for Req {
         match option {
             ZMQ_REQ_CORRELATE => Some(flag_value(value).map(|v| self.correlate = v)),
             ZMQ_REQ_RELAXED => Some(flag_value(value).map(|v| self.strict = !v)),
-            // DEALER's option, with libzmq's reading of any non-negative int.
-            ZMQ_PROBE_ROUTER => Some(flag_value(value).and_then(|v| {
-                let normal = i32::from(v).to_ne_bytes();
-                self.dealer
-                    .set_option(pipes, option, &normal)
-                    .unwrap_or(Err(Errno::EINVAL))
-            })),
-            _ => None,
+            _ => self.dealer.set_option(pipes, option, value),
         }
     }
 }
@@ -273,5 +266,155 @@ impl Pattern for Rep {
 
     fn set_option(&mut self, pipes: &mut Pipes, option: i32, value: &[u8]) -> Option<ZResult<()>> {
         self.router.set_option(pipes, option, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipe::pipe_pair;
+
+    fn link(pattern: &mut dyn Pattern, pipes: &mut Pipes, peer_rid: &[u8]) -> PipeEnd {
+        let (mut ours, mut theirs) = pipe_pair([0, 0]);
+        ours.send_routing_id(b"");
+        theirs.send_routing_id(peer_rid);
+        let id = ours.id;
+        pipes.insert(ours);
+        pattern.attach(pipes, id);
+        theirs
+    }
+
+    /// What the ActivateRead commands would do after a peer wrote.
+    fn wake(pattern: &mut dyn Pattern, pipes: &mut Pipes) {
+        for id in pipes.ids() {
+            pattern.read_activated(pipes, id);
+        }
+    }
+
+    fn part(data: &[u8], more: bool) -> Msg {
+        let mut m = Msg::from_slice(data);
+        m.set_more(more);
+        m
+    }
+
+    fn send_all(end: &mut PipeEnd, parts: &[&[u8]]) {
+        for (i, p) in parts.iter().enumerate() {
+            end.write(part(p, i + 1 < parts.len()));
+        }
+    }
+
+    fn read_all(end: &mut PipeEnd) -> Vec<Vec<u8>> {
+        let mut out = vec![];
+        while let Some(m) = end.read() {
+            out.push(m.data().to_vec());
+            if !m.more() {
+                break;
+            }
+        }
+        out
+    }
+
+    fn req() -> Req {
+        Req::new(&Options::new(ZMQ_REQ))
+    }
+
+    #[test]
+    fn req_is_lockstep_and_frames_requests() {
+        let mut req = req();
+        let mut pipes = Pipes::default();
+        let mut peer = link(&mut req, &mut pipes, b"");
+        assert_eq!(req.recv(&mut pipes).err(), Some(Errno::EFSM));
+        assert!(req.has_out(&mut pipes));
+        req.send(&mut pipes, &mut part(b"q1", true)).unwrap();
+        req.send(&mut pipes, &mut part(b"q2", false)).unwrap();
+        assert!(!req.has_out(&mut pipes));
+        assert_eq!(
+            req.send(&mut pipes, &mut part(b"again", false)),
+            Err(Errno::EFSM)
+        );
+        assert_eq!(
+            read_all(&mut peer),
+            vec![b"".to_vec(), b"q1".to_vec(), b"q2".to_vec()]
+        );
+        assert_eq!(req.recv(&mut pipes).err(), Some(Errno::EAGAIN));
+        // Without the delimiter a reply is dropped.
+        send_all(&mut peer, &[b"bad"]);
+        send_all(&mut peer, &[b"", b"good"]);
+        wake(&mut req, &mut pipes);
+        assert_eq!(req.recv(&mut pipes).unwrap().data(), b"good");
+        assert_eq!(req.recv(&mut pipes).err(), Some(Errno::EFSM));
+        assert!(req.has_out(&mut pipes));
+    }
+
+    #[test]
+    fn req_takes_replies_from_its_peer_only() {
+        let mut req = req();
+        let mut pipes = Pipes::default();
+        let mut a = link(&mut req, &mut pipes, b"");
+        let mut b = link(&mut req, &mut pipes, b"");
+        req.send(&mut pipes, &mut part(b"q", false)).unwrap();
+        assert_eq!(read_all(&mut a).len(), 2);
+        send_all(&mut b, &[b"", b"from-b"]);
+        wake(&mut req, &mut pipes);
+        assert_eq!(req.recv(&mut pipes).err(), Some(Errno::EAGAIN));
+        send_all(&mut a, &[b"", b"from-a"]);
+        wake(&mut req, &mut pipes);
+        assert_eq!(req.recv(&mut pipes).unwrap().data(), b"from-a");
+        // The next request goes to the next peer.
+        req.send(&mut pipes, &mut part(b"q", false)).unwrap();
+        assert_eq!(read_all(&mut b).len(), 2);
+    }
+
+    #[test]
+    fn req_correlates_relaxed_requests() {
+        let mut req = req();
+        let mut pipes = Pipes::default();
+        let on = 1i32.to_ne_bytes();
+        for opt in [ZMQ_REQ_RELAXED, ZMQ_REQ_CORRELATE] {
+            assert_eq!(req.set_option(&mut pipes, opt, &on), Some(Ok(())));
+        }
+        let mut peer = link(&mut req, &mut pipes, b"");
+        req.send(&mut pipes, &mut part(b"first", false)).unwrap();
+        let first = read_all(&mut peer);
+        req.send(&mut pipes, &mut part(b"second", false)).unwrap();
+        let second = read_all(&mut peer);
+        assert_eq!(first[0].len(), 4);
+        assert_ne!(first[0], second[0]);
+        assert_eq!(&first[1..], &[b"".to_vec(), b"first".to_vec()]);
+        send_all(&mut peer, &[&first[0], b"", b"stale"]);
+        send_all(&mut peer, &[&second[0], b"", b"current"]);
+        wake(&mut req, &mut pipes);
+        assert_eq!(req.recv(&mut pipes).unwrap().data(), b"current");
+    }
+
+    #[test]
+    fn rep_hides_and_restores_the_envelope() {
+        let mut rep = Rep::default();
+        let mut pipes = Pipes::default();
+        let mut peer = link(&mut rep, &mut pipes, b"P");
+        assert_eq!(
+            rep.send(&mut pipes, &mut part(b"x", false)),
+            Err(Errno::EFSM)
+        );
+        send_all(&mut peer, &[b"no-delimiter"]);
+        send_all(&mut peer, &[b"hop", b"", b"body1", b"body2"]);
+        assert!(rep.has_in(&mut pipes));
+        let m = rep.recv(&mut pipes).unwrap();
+        assert_eq!((m.data(), m.more()), (&b"body1"[..], true));
+        assert_eq!(rep.recv(&mut pipes).unwrap().data(), b"body2");
+        assert_eq!(rep.recv(&mut pipes).err(), Some(Errno::EFSM));
+        assert!(!rep.has_in(&mut pipes) && rep.has_out(&mut pipes));
+        rep.send(&mut pipes, &mut part(b"r1", true)).unwrap();
+        rep.send(&mut pipes, &mut part(b"r2", false)).unwrap();
+        assert!(!rep.has_out(&mut pipes));
+        assert_eq!(
+            read_all(&mut peer),
+            vec![
+                b"hop".to_vec(),
+                b"".to_vec(),
+                b"r1".to_vec(),
+                b"r2".to_vec()
+            ]
+        );
     }
 }
