@@ -5,7 +5,7 @@ use crate::abi::ZMQ_PROBE_ROUTER;
 use crate::error::{Errno, ZResult};
 use crate::mailbox::PipeId;
 use crate::msg::Msg;
-use crate::options::{self, Options};
+use crate::options::Options;
 use crate::pattern::{FairQueue, LoadBalance};
 use crate::pipe::{PipeEnd, Pipes};
 
@@ -57,7 +57,8 @@ impl Pattern for Dealer {
     }
     fn set_option(&mut self, _pipes: &mut Pipes, option: i32, value: &[u8]) -> Option<ZResult<()>> {
         match option {
-            ZMQ_PROBE_ROUTER => Some(options::bool_value(value).map(|v| self.probe_router = v)),
+            // Any non-negative int, as libzmq reads it.
+            ZMQ_PROBE_ROUTER => Some(super::router::flag_value(value).map(|v| self.probe_router = v)),
             _ => None,
         }
     }

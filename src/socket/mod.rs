@@ -4,6 +4,8 @@
 mod dealer;
 mod pair;
 mod pipeline;
+mod reqrep;
+mod router;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -67,6 +69,9 @@ fn make_pattern(socket_type: i32, options: &Options) -> ZResult<Box<dyn Pattern>
         ZMQ_PUSH => Box::new(pipeline::Push::default()),
         ZMQ_PULL => Box::new(pipeline::Pull::default()),
         ZMQ_DEALER => Box::new(dealer::Dealer::new(options)),
+        ZMQ_ROUTER => Box::new(router::Router::new()),
+        ZMQ_REQ => Box::new(reqrep::Req::new(options)),
+        ZMQ_REP => Box::new(reqrep::Rep::default()),
         _ => return Err(Errno::EINVAL),
     })
 }
