@@ -380,6 +380,8 @@ ZMQ_EXPORT void *zmq_ctx_new(void);
 ZMQ_EXPORT int zmq_ctx_set(void *context, int option, int optval);
 ZMQ_EXPORT int zmq_ctx_shutdown(void *context);
 ZMQ_EXPORT int zmq_ctx_term(void *context);
+ZMQ_EXPORT int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key);
+ZMQ_EXPORT int zmq_curve_public(char *z85_public_key, const char *z85_secret_key);
 ZMQ_EXPORT int zmq_device(int type, void *frontend, void *backend);
 ZMQ_EXPORT int zmq_errno(void);
 ZMQ_EXPORT int zmq_getsockopt(void *s, int option, void *optval, size_t *optvallen);
@@ -412,6 +414,7 @@ ZMQ_EXPORT int zmq_sendmsg(void *s, zmq_msg_t *msg, int flags);
 ZMQ_EXPORT int zmq_setsockopt(void *s, int option, const void *optval, size_t optvallen);
 ZMQ_EXPORT void zmq_sleep(int seconds);
 ZMQ_EXPORT void *zmq_socket(void *context, int type);
+ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *addr, int events);
 ZMQ_EXPORT unsigned long zmq_stopwatch_intermediate(void *watch);
 ZMQ_EXPORT void *zmq_stopwatch_start(void);
 ZMQ_EXPORT unsigned long zmq_stopwatch_stop(void *watch);
@@ -437,16 +440,14 @@ ZMQ_EXPORT int zmq_msg_init_buffer(zmq_msg_t *msg, const void *buf, size_t size)
 ZMQ_EXPORT uint32_t zmq_msg_routing_id(zmq_msg_t *msg);
 ZMQ_EXPORT int zmq_msg_set_group(zmq_msg_t *msg, const char *group);
 ZMQ_EXPORT int zmq_msg_set_routing_id(zmq_msg_t *msg, uint32_t routing_id);
+ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *addr, uint64_t events, int event_version, int type);
 #endif
 
 /*  Functions of the ABI not (yet) defined in the Rust sources, declared from
     the ABI's function list so that programs compile against the whole API.  */
 ZMQ_EXPORT int zmq_bind(void *s, const char *addr);
 ZMQ_EXPORT int zmq_connect(void *s, const char *addr);
-ZMQ_EXPORT int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key);
-ZMQ_EXPORT int zmq_curve_public(char *z85_public_key, const char *z85_secret_key);
 ZMQ_EXPORT int zmq_disconnect(void *s, const char *addr);
-ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *addr, int events);
 ZMQ_EXPORT int zmq_unbind(void *s, const char *addr);
 
 #ifdef ZMQ_BUILD_DRAFT_API
@@ -478,7 +479,6 @@ ZMQ_EXPORT int zmq_poller_wait_all(void *poller, zmq_poller_event_t *events, int
 ZMQ_EXPORT int zmq_ppoll(zmq_pollitem_t *items, int nitems, long timeout, const sigset_t *sigmask);
 ZMQ_EXPORT int zmq_socket_get_peer_state(void *socket, const void *routing_id, size_t routing_id_size);
 ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
-ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *addr, uint64_t events, int event_version, int type);
 
 #endif /* ZMQ_BUILD_DRAFT_API */
 

@@ -5,6 +5,7 @@
 
 mod ctx;
 pub(crate) mod handle;
+mod monitor;
 mod msg;
 mod poll;
 mod proxy;

@@ -58,7 +58,9 @@ impl Pattern for Dealer {
     fn set_option(&mut self, _pipes: &mut Pipes, option: i32, value: &[u8]) -> Option<ZResult<()>> {
         match option {
             // Any non-negative int, as libzmq reads it.
-            ZMQ_PROBE_ROUTER => Some(super::router::flag_value(value).map(|v| self.probe_router = v)),
+            ZMQ_PROBE_ROUTER => {
+                Some(super::router::flag_value(value).map(|v| self.probe_router = v))
+            }
             _ => None,
         }
     }

@@ -2,6 +2,7 @@
 //! one `Pattern` per socket type deciding where messages go and come from.
 
 mod dealer;
+mod monitor;
 mod pair;
 mod pipeline;
 mod reqrep;
@@ -91,6 +92,7 @@ pub struct SocketCore {
     bound: Vec<String>,
     connected: Vec<String>,
     last_endpoint: String,
+    monitor: Option<monitor::Monitor>,
 }
 
 impl SocketCore {
@@ -120,6 +122,7 @@ impl SocketCore {
             bound: Vec::new(),
             connected: Vec::new(),
             last_endpoint: String::new(),
+            monitor: None,
         })
     }
 
@@ -417,7 +420,42 @@ impl SocketCore {
 
     /// Closes the socket: forgets its endpoints and terminates its pipes (peers still
     /// read what was sent).
+    /// `zmq_socket_monitor_versioned`: starts (or, with no endpoint, stops) monitoring.
+    pub fn monitor(
+        &mut self,
+        addr: Option<&str>,
+        events: u64,
+        version: i32,
+        socket_type: i32,
+    ) -> ZResult<()> {
+        self.check_alive()?;
+        if version == 1 && events >> 16 != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let Some(addr) = addr else {
+            if let Some(m) = self.monitor.take() {
+                m.stop(true);
+            }
+            return Ok(());
+        };
+        endpoint::parse(addr)?;
+        if let Some(m) = self.monitor.take() {
+            m.stop(true);
+        }
+        self.monitor = Some(monitor::Monitor::start(
+            self.ctx.clone(),
+            addr,
+            events,
+            version,
+            socket_type,
+        )?);
+        Ok(())
+    }
+
     fn close(mut self) {
+        if let Some(m) = self.monitor.take() {
+            m.stop(true);
+        }
         self.ctx.unregister_socket(self.id);
         for id in self.pipes.ids() {
             self.terminate_pipe(id);
