@@ -4,6 +4,8 @@
 mod dealer;
 mod pair;
 mod pipeline;
+mod pubsub;
+mod stream;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -67,6 +69,9 @@ fn make_pattern(socket_type: i32, options: &Options) -> ZResult<Box<dyn Pattern>
         ZMQ_PUSH => Box::new(pipeline::Push::default()),
         ZMQ_PULL => Box::new(pipeline::Pull::default()),
         ZMQ_DEALER => Box::new(dealer::Dealer::new(options)),
+        ZMQ_PUB | ZMQ_XPUB => Box::new(pubsub::XPub::new(socket_type)),
+        ZMQ_SUB | ZMQ_XSUB => Box::new(pubsub::XSub::new(socket_type)),
+        ZMQ_STREAM => Box::new(stream::Stream::new()),
         _ => return Err(Errno::EINVAL),
     })
 }
