@@ -5,8 +5,10 @@ mod dealer;
 mod monitor;
 mod pair;
 mod pipeline;
+mod pubsub;
 mod reqrep;
 mod router;
+mod stream;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -73,6 +75,9 @@ fn make_pattern(socket_type: i32, options: &Options) -> ZResult<Box<dyn Pattern>
         ZMQ_ROUTER => Box::new(router::Router::new()),
         ZMQ_REQ => Box::new(reqrep::Req::new(options)),
         ZMQ_REP => Box::new(reqrep::Rep::default()),
+        ZMQ_PUB | ZMQ_XPUB => Box::new(pubsub::XPub::new(socket_type)),
+        ZMQ_SUB | ZMQ_XSUB => Box::new(pubsub::XSub::new(socket_type)),
+        ZMQ_STREAM => Box::new(stream::Stream::new()),
         _ => return Err(Errno::EINVAL),
     })
 }
