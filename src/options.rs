@@ -670,6 +670,18 @@ enum KeySlot {
 /// All are read-only; setting them is `EINVAL`. libzmq reads `ZMQ_TYPE` as an exact-size
 /// int ([`put_int`], and [`Options::get`] answers it too) and the others with
 /// [`put_int_relaxed`] / [`put_string`].
+/// False for options of a mechanism this build lacks: like a libzmq built without it,
+/// the socket answers EINVAL for them.
+pub fn option_available(option: i32) -> bool {
+    match option {
+        ZMQ_CURVE_SERVER | ZMQ_CURVE_PUBLICKEY | ZMQ_CURVE_SECRETKEY | ZMQ_CURVE_SERVERKEY => {
+            crate::util::capability::has(b"curve")
+        }
+        _ => true,
+    }
+}
+
+/// True for the read-only options the socket core answers itself.
 pub fn is_socket_level(option: i32) -> bool {
     matches!(
         option,

@@ -395,6 +395,9 @@ impl SocketCore {
 
     pub fn get_option(&mut self, option: i32, out: &mut [u8]) -> ZResult<usize> {
         self.check_alive()?;
+        if !options::option_available(option) {
+            return Err(Errno::EINVAL);
+        }
         match option {
             ZMQ_TYPE => options::put_int(out, self.socket_type),
             ZMQ_RCVMORE => options::put_int_relaxed(out, self.rcvmore as i32),
