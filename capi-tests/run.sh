@@ -9,7 +9,7 @@
 #   ZMQ_INCLUDE   directory holding zmq.h             (default: include)
 #   ZMQ_LIBDIR    directory holding this libzmq.so    (default: target/release)
 #   ZMQ_REAL_LIB  the real libzmq.so.5                (default: the system's multiarch one)
-#   JOBS          tests run in parallel               (default: 2)
+#   JOBS          tests run in parallel, 1 or 2       (default: 2)
 #
 # A test marked with a line "// libzmq: skip <reason>" is not run in libzmq mode.
 set -uo pipefail
@@ -54,6 +54,7 @@ abspath() { (cd "$1" 2>/dev/null && pwd); }
 inc=${ZMQ_INCLUDE:-include}
 libdir=${ZMQ_LIBDIR:-target/release}
 jobs=${JOBS:-2}
+case "$jobs" in 1 | 2) ;; *) jobs=2 ;; esac
 if [ -z "${ZMQ_REAL_LIB:-}" ]; then
     multiarch=$(gcc -print-multiarch 2>/dev/null || true)
     ZMQ_REAL_LIB=/usr/lib/${multiarch:-x86_64-linux-gnu}/libzmq.so.5
