@@ -27,11 +27,13 @@ static void test_not_a_socket (void)
     CHECK_RC (zmq_msg_init (&msg));
     struct iovec iov = {buf, 1};
     size_t count = 1;
-    static uint64_t junk[128];
+    /*  Big enough that libzmq's tag check stays inside it. */
+    static uint64_t junk[8192];
 
-    /*  NULL, a context, and zero-filled memory are not sockets. */
-    void *handles[] = {NULL, ctx, junk};
-    for (int i = 0; i < 3; i++) {
+    /*  NULL and zero-filled memory are not sockets. (A context is not either,
+        but libzmq reads past the end of one to find out.) */
+    void *handles[] = {NULL, junk};
+    for (int i = 0; i < 2; i++) {
         void *s = handles[i];
         CHECK_ERR (zmq_send (s, "x", 1, 0), ENOTSOCK);
         CHECK_ERR (zmq_send_const (s, "x", 1, 0), ENOTSOCK);

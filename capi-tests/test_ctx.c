@@ -321,7 +321,7 @@ static void test_bad_context (void)
     CHECK_ERR (zmq_ctx_get (NULL, ZMQ_IO_THREADS), EFAULT);
     CHECK_NULL_ERR (zmq_socket (NULL, ZMQ_PAIR), EFAULT);
 
-    static uint64_t junk[128];
+    static uint64_t junk[8192];
     CHECK_ERR (zmq_ctx_term (junk), EFAULT);
     CHECK_ERR (zmq_ctx_shutdown (junk), EFAULT);
     CHECK_ERR (zmq_ctx_set (junk, ZMQ_IO_THREADS, 1), EFAULT);
