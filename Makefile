@@ -1,0 +1,116 @@
+# Top-level build and test entry points.
+#   make        build the library (release), assemble the install tree in
+#               build/install, then build and run examples/hello.c against it
+#   make test   every test layer: Rust tests, ABI check, install-tree package
+#               check, perf smoke test, and the C API tests (last, so the final
+#               line is their summary)
+#   make clean  remove build/ (cargo's target/ stays; use distclean for both)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
+CARGO ?= cargo
+CC ?= cc
+VERSION := 4.3.5
+SOVERSION := 5
+SOVERSION_FULL := 5.2.5
+RELEASE_DIR := target/release
+INSTALL_DIR := build/install
+ABI_FILE ?= ../shared/abi/zmq-4.3.5.abi
+CFLAGS_EXAMPLE := -std=c11 -Wall -Wextra -Werror
+
+.PHONY: all release install hello test cargo-test abi-check package-check \
+        perf-smoke capi-test clean distclean
+
+all: hello
+
+release:
+	$(CARGO) build --release
+
+install: release
+	@mkdir -p $(INSTALL_DIR)/lib/pkgconfig $(INSTALL_DIR)/include \
+	  $(INSTALL_DIR)/share/cmake/ZeroMQ
+	@test -f include/zmq.h || { echo "include/zmq.h is missing" >&2; exit 1; }
+	install -m 644 include/zmq.h $(INSTALL_DIR)/include/zmq.h
+	install -m 644 include/zmq_utils.h $(INSTALL_DIR)/include/zmq_utils.h
+	install -m 755 $(RELEASE_DIR)/libzmq.so $(INSTALL_DIR)/lib/libzmq.so.$(SOVERSION_FULL)
+	ln -sf libzmq.so.$(SOVERSION_FULL) $(INSTALL_DIR)/lib/libzmq.so.$(SOVERSION)
+	ln -sf libzmq.so.$(SOVERSION) $(INSTALL_DIR)/lib/libzmq.so
+	install -m 644 $(RELEASE_DIR)/libzmq.a $(INSTALL_DIR)/lib/libzmq.a
+	@# The system libraries a Rust static library needs, as rustc reports them.
+	@libs=$$(echo '' | rustc --crate-type staticlib --crate-name native_libs \
+	  --print native-static-libs -o build/native-libs.a - 2>&1 \
+	  | sed -n 's/.*native-static-libs: //p'); \
+	rm -f build/native-libs.a; \
+	test -n "$$libs" || { echo "could not learn rustc's native-static-libs" >&2; exit 1; }; \
+	cmake_libs=$$(echo "$$libs" | sed 's/-l//g; s/ \+/;/g'); \
+	sed -e 's|@VERSION@|$(VERSION)|g' -e "s|@LIBS_PRIVATE@|$$libs|g" \
+	  cmake/libzmq.pc.in > $(INSTALL_DIR)/lib/pkgconfig/libzmq.pc; \
+	for f in ZeroMQConfig ZeroMQConfigVersion; do \
+	  if [ -f cmake/$$f.cmake.in ]; then \
+	    sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(word 1,$(subst ., ,$(VERSION)))|g' \
+	      -e 's|@SOVERSION@|$(SOVERSION)|g' -e 's|@SOVERSION_FULL@|$(SOVERSION_FULL)|g' \
+	      -e "s|@STATIC_LINK_LIBS@|$$cmake_libs|g" \
+	      cmake/$$f.cmake.in > $(INSTALL_DIR)/share/cmake/ZeroMQ/$$f.cmake; \
+	  fi; \
+	done
+	@echo "install tree: $(INSTALL_DIR)"
+
+# Compiled with the flags pkg-config gives for the install tree, run on it.
+hello: install
+	$(CC) $(CFLAGS_EXAMPLE) \
+	  $$(PKG_CONFIG_PATH=$(INSTALL_DIR)/lib/pkgconfig pkg-config --cflags libzmq) \
+	  -o build/hello examples/hello.c \
+	  $$(PKG_CONFIG_PATH=$(INSTALL_DIR)/lib/pkgconfig pkg-config --libs libzmq)
+	LD_LIBRARY_PATH=$(INSTALL_DIR)/lib build/hello
+
+test: all
+	@failed=""; \
+	$(MAKE) --no-print-directory cargo-test || failed="$$failed cargo-test"; \
+	$(MAKE) --no-print-directory abi-check || failed="$$failed abi-check"; \
+	$(MAKE) --no-print-directory package-check || failed="$$failed package-check"; \
+	$(MAKE) --no-print-directory perf-smoke || failed="$$failed perf-smoke"; \
+	$(MAKE) --no-print-directory capi-test || failed="$$failed capi-test"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi
+
+cargo-test:
+	@echo "== cargo test --release"
+	@$(CARGO) test --release -q 2>&1 \
+	  | sed -e '/^$$/d' -e '/^running 0 tests/d' -e '/test result: ok. 0 passed/d'
+
+abi-check:
+	@echo "== ABI check"
+	@if [ -f tests/abi/check.py ] && [ -f $(ABI_FILE) ]; then \
+	  python3 tests/abi/check.py $(ABI_FILE) include $(RELEASE_DIR)/libzmq.so; \
+	else \
+	  echo "skipped: needs tests/abi/check.py and $(ABI_FILE)"; \
+	fi
+
+# find_package(ZeroMQ) from the install tree, shared and static.
+package-check:
+	@echo "== CMake package"
+	@if command -v cmake >/dev/null; then \
+	  rm -rf build/package-check && \
+	  cmake -S examples/cmake -B build/package-check \
+	    -DCMAKE_PREFIX_PATH=$(CURDIR)/$(INSTALL_DIR) > build/package-check.log 2>&1 && \
+	  cmake --build build/package-check >> build/package-check.log 2>&1 && \
+	  LD_LIBRARY_PATH=$(INSTALL_DIR)/lib build/package-check/hello >> build/package-check.log && \
+	  build/package-check/hello-static >> build/package-check.log && \
+	  echo "ok: libzmq and libzmq-static targets build and run" || \
+	  { cat build/package-check.log; exit 1; }; \
+	else \
+	  echo "skipped: cmake not installed"; \
+	fi
+
+perf-smoke:
+	@if [ -f perf/smoke.sh ]; then echo "== perf smoke"; bash perf/smoke.sh; fi
+
+capi-test:
+	@echo "== C API tests"
+	@capi-tests/run.sh
+
+clean:
+	rm -rf build
+
+distclean: clean
+	$(CARGO) clean
