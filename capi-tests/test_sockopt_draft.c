@@ -204,20 +204,6 @@ static void test_optional_transports (void)
 }
 
 /*  The draft socket types exist; all but DGRAM are thread-safe. */
-static void test_draft_socket_types (void)
-{
-    const int types[] = {ZMQ_SERVER, ZMQ_CLIENT, ZMQ_RADIO,   ZMQ_DISH,
-                         ZMQ_GATHER, ZMQ_SCATTER, ZMQ_DGRAM, ZMQ_PEER,
-                         ZMQ_CHANNEL};
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-        void *s = new_socket (types[i]);
-        CHECK_EQ (get_int (s, ZMQ_TYPE), types[i]);
-        CHECK_EQ (get_int (s, ZMQ_THREAD_SAFE), types[i] == ZMQ_DGRAM ? 0 : 1);
-        CHECK_RC (zmq_close (s));
-    }
-    CHECK_NULL_ERR (zmq_socket (ctx, ZMQ_CHANNEL + 1), EINVAL);
-}
-
 static void test_context_options (void)
 {
     void *c = CHECK_PTR (zmq_ctx_new ());
@@ -254,7 +240,6 @@ int main (void)
     test_string_options ();
     test_typed_options ();
     test_optional_transports ();
-    test_draft_socket_types ();
     test_context_options ();
     CHECK_RC (zmq_ctx_term (ctx));
     return 0;

@@ -435,6 +435,8 @@ ZMQ_EXPORT uint8_t *zmq_z85_decode(uint8_t *dest, const char *string);
 ZMQ_EXPORT char *zmq_z85_encode(char *dest, const uint8_t *data, size_t size);
 
 #if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_ctx_get_ext(void *context, int option, void *optval, size_t *optvallen);
+ZMQ_EXPORT int zmq_ctx_set_ext(void *context, int option, const void *optval, size_t optvallen);
 ZMQ_EXPORT const char *zmq_msg_group(zmq_msg_t *msg);
 ZMQ_EXPORT int zmq_msg_init_buffer(zmq_msg_t *msg, const void *buf, size_t size);
 ZMQ_EXPORT uint32_t zmq_msg_routing_id(zmq_msg_t *msg);
@@ -460,8 +462,6 @@ ZMQ_EXPORT int zmq_unbind(void *s, const char *addr);
 #define ZMQ_MSG_PROPERTY_USER_ID "User-Id"
 
 ZMQ_EXPORT uint32_t zmq_connect_peer(void *s, const char *addr);
-ZMQ_EXPORT int zmq_ctx_get_ext(void *context, int option, void *optval, size_t *optvallen);
-ZMQ_EXPORT int zmq_ctx_set_ext(void *context, int option, const void *optval, size_t optvallen);
 ZMQ_EXPORT int zmq_join(void *s, const char *group);
 ZMQ_EXPORT int zmq_leave(void *s, const char *group);
 ZMQ_EXPORT int zmq_poller_add(void *poller, void *socket, void *user_data, short events);

@@ -264,6 +264,18 @@ impl Ctx {
         Ok(())
     }
 
+    /// `zmq_ctx_set_ext` for ZMQ_THREAD_NAME_PREFIX given as a string.
+    pub fn set_thread_name_prefix(&self, prefix: &[u8]) -> ZResult<()> {
+        let text = std::str::from_utf8(prefix).map_err(|_| Errno::EINVAL)?;
+        self.options.lock().thread_name_prefix = text.trim_end_matches('\0').to_string();
+        Ok(())
+    }
+
+    /// The thread name prefix as set, for `zmq_ctx_get_ext`.
+    pub fn thread_name_prefix(&self) -> String {
+        self.options.lock().thread_name_prefix.clone()
+    }
+
     /// `zmq_ctx_get`.
     pub fn get(&self, option: i32) -> ZResult<i32> {
         let o = self.options.lock();

@@ -22,6 +22,9 @@ pub enum Transport {
 /// EPROTONOSUPPORT for an unknown transport.
 pub fn parse(endpoint: &str) -> ZResult<(Transport, &str)> {
     let (scheme, address) = endpoint.split_once("://").ok_or(Errno::EINVAL)?;
+    if scheme.is_empty() || address.is_empty() {
+        return Err(Errno::EINVAL);
+    }
     let transport = match scheme {
         "inproc" => Transport::Inproc,
         "tcp" => Transport::Tcp,
@@ -36,10 +39,39 @@ pub fn parse(endpoint: &str) -> ZResult<(Transport, &str)> {
         "wss" => Transport::Wss,
         _ => return Err(Errno::EPROTONOSUPPORT),
     };
-    if scheme.is_empty() || address.is_empty() {
-        return Err(Errno::EINVAL);
+    if transport == Transport::Tcp {
+        check_tcp_address(address)?;
     }
     Ok((transport, address))
+}
+
+/// Checks the shape of a tcp address: `[source;]host:port`, with a port that is a number
+/// or `*` (libzmq rejects the rest with EINVAL before resolving anything).
+fn check_tcp_address(address: &str) -> ZResult<()> {
+    let target = match address.split_once(';') {
+        Some((source, target)) => {
+            split_host_port(source)?;
+            target
+        }
+        None => address,
+    };
+    split_host_port(target).map(|_| ())
+}
+
+/// Splits `host:port` (host may be `[ipv6]`); the port is a number or `*`.
+pub fn split_host_port(address: &str) -> ZResult<(&str, Option<u16>)> {
+    let (host, port) = address.rsplit_once(':').ok_or(Errno::EINVAL)?;
+    if host.is_empty() {
+        return Err(Errno::EINVAL);
+    }
+    let port = match port {
+        "*" | "0" => None,
+        p if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().map_err(|_| Errno::EINVAL)?)
+        }
+        _ => return Err(Errno::EINVAL),
+    };
+    Ok((host, port))
 }
 
 #[cfg(test)]
@@ -52,5 +84,11 @@ mod tests {
         assert_eq!(parse("inproc://"), Err(Errno::EINVAL));
         assert_eq!(parse("nonsense"), Err(Errno::EINVAL));
         assert_eq!(parse("foo://bar"), Err(Errno::EPROTONOSUPPORT));
+        assert_eq!(parse("tcp://127.0.0.1"), Err(Errno::EINVAL));
+        assert_eq!(parse("tcp://127.0.0.1:"), Err(Errno::EINVAL));
+        assert_eq!(parse("tcp://*:abc"), Err(Errno::EINVAL));
+        assert!(parse("tcp://*:*").is_ok());
+        assert!(parse("tcp://[::1]:5555").is_ok());
+        assert!(parse("tcp://10.0.0.1:1;127.0.0.1:2").is_ok());
     }
 }

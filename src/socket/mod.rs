@@ -229,9 +229,20 @@ impl SocketCore {
         );
     }
 
+    /// ENOCOMPATPROTO when the transport cannot carry this socket type, as libzmq
+    /// checks before anything else (udp is only for RADIO, DISH and DGRAM).
+    fn check_compatible(&self, transport: Transport) -> ZResult<()> {
+        let udp_type = matches!(self.socket_type, ZMQ_RADIO | ZMQ_DISH | ZMQ_DGRAM);
+        if transport == Transport::Udp && !udp_type {
+            return Err(Errno::ENOCOMPATPROTO);
+        }
+        Ok(())
+    }
+
     pub fn bind(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
         let (transport, name) = endpoint::parse(addr)?;
+        self.check_compatible(transport)?;
         match transport {
             Transport::Inproc => {
                 let binding = Binding {
@@ -253,6 +264,7 @@ impl SocketCore {
     pub fn connect(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
         let (transport, name) = endpoint::parse(addr)?;
+        self.check_compatible(transport)?;
         match transport {
             Transport::Inproc => {
                 let me = self.inproc_peer();
@@ -384,6 +396,9 @@ impl SocketCore {
     /// `zmq_setsockopt`; `value` is None for a NULL pointer with length 0.
     pub fn set_option(&mut self, option: i32, value: Option<&[u8]>) -> ZResult<()> {
         self.check_alive()?;
+        if !options::option_available(option) {
+            return Err(Errno::EINVAL);
+        }
         if let Some(r) = self
             .pattern
             .set_option(&mut self.pipes, option, value.unwrap_or(&[]))
