@@ -10,6 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
+use crate::io::IoThread;
 use crate::mailbox::Mailbox;
 use crate::pipe::PipeEnd;
 use crate::signal::Signal;
@@ -84,6 +85,9 @@ pub struct Ctx {
     terminating: AtomicBool,
     options: Mutex<CtxOptions>,
     next_socket_id: AtomicU64,
+    /// Started on first use by a tcp or ipc endpoint.
+    io_threads: Mutex<Vec<Arc<IoThread>>>,
+    next_io: AtomicU64,
 }
 
 impl Ctx {
@@ -98,6 +102,8 @@ impl Ctx {
             terminating: AtomicBool::new(false),
             options: Mutex::new(CtxOptions::default()),
             next_socket_id: AtomicU64::new(1),
+            io_threads: Mutex::new(Vec::new()),
+            next_io: AtomicU64::new(0),
         })
     }
 
@@ -223,7 +229,8 @@ impl Ctx {
         }
     }
 
-    /// Terminates: shuts down, then waits until every socket is closed.
+    /// Terminates: shuts down, waits until every socket is closed, then lets the I/O
+    /// threads finish their lingering connections and stop.
     pub fn terminate(&self) {
         self.shutdown();
         let mut st = self.state.lock();
@@ -232,6 +239,32 @@ impl Ctx {
         }
         st.inproc.clear();
         st.pending.clear();
+        drop(st);
+        let threads = std::mem::take(&mut *self.io_threads.lock());
+        for t in threads {
+            t.stop();
+        }
+    }
+
+    /// The I/O thread for a new endpoint: the lowest allowed by `affinity` (a bit mask;
+    /// 0 = any), else round-robin. EMTHREAD when the context has no I/O threads.
+    pub fn io_thread(&self, affinity: u64) -> ZResult<Arc<IoThread>> {
+        let (count, prefix) = {
+            let o = self.options.lock();
+            (o.io_threads.max(0) as usize, o.thread_name_prefix.clone())
+        };
+        if count == 0 {
+            return Err(Errno::EMTHREAD);
+        }
+        let mut threads = self.io_threads.lock();
+        while threads.len() < count {
+            let index = threads.len() + 1;
+            threads.push(Arc::new(IoThread::spawn(index, &prefix)?));
+        }
+        let index = (0..count.min(64))
+            .find(|i| affinity & (1u64 << i) != 0)
+            .unwrap_or_else(|| self.next_io.fetch_add(1, Ordering::Relaxed) as usize % count);
+        Ok(threads[index].clone())
     }
 
     /// `zmq_ctx_set`.

@@ -2,7 +2,7 @@
 //! one `Pattern` per socket type deciding where messages go and come from.
 
 mod dealer;
-mod monitor;
+pub(crate) mod monitor;
 mod pair;
 mod pipeline;
 mod pubsub;
@@ -26,6 +26,10 @@ use crate::msg::Msg;
 use crate::options::{self, Options};
 use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, Pipes};
 use crate::signal::Signal;
+
+use crate::io::address::{self, IpcAddr};
+use crate::io::{IoCommand, IoThread, ListenerSource, NetTransport, SocketLink};
+pub use monitor::MonitorSlot;
 
 /// The behaviour of one socket type.
 pub trait Pattern: Send {
@@ -97,8 +101,23 @@ pub struct SocketCore {
     bound: Vec<String>,
     connected: Vec<String>,
     last_endpoint: String,
-    monitor: Option<monitor::Monitor>,
+    monitor: MonitorSlot,
+    /// tcp and ipc endpoints, for unbind/disconnect.
+    net_endpoints: Vec<NetEndpoint>,
 }
+
+/// A bound or connected network endpoint and the I/O thread serving it.
+struct NetEndpoint {
+    /// As the application wrote it.
+    given: String,
+    /// As resolved (the wildcard port filled in), for ZMQ_LAST_ENDPOINT.
+    resolved: String,
+    id: u64,
+    io: Arc<IoThread>,
+    bound: bool,
+}
+
+static NEXT_ENDPOINT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl SocketCore {
     fn new(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<SocketCore> {
@@ -127,7 +146,8 @@ impl SocketCore {
             bound: Vec::new(),
             connected: Vec::new(),
             last_endpoint: String::new(),
-            monitor: None,
+            monitor: MonitorSlot::default(),
+            net_endpoints: Vec::new(),
         })
     }
 
@@ -153,6 +173,7 @@ impl SocketCore {
                         self.pattern.write_activated(&mut self.pipes, id);
                     }
                 }
+                Command::Io(_) => {}
                 Command::Attach(attach) => {
                     let (pipe, info) = *attach;
                     self.attach_remote(pipe, info)
@@ -257,8 +278,120 @@ impl SocketCore {
                 self.last_endpoint = addr.to_string();
                 Ok(())
             }
+            Transport::Tcp | Transport::Ipc => self.bind_net(transport, addr, name),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
+    }
+
+    /// What the I/O threads need to serve this socket (options as they are now).
+    fn link(&self) -> SocketLink {
+        SocketLink {
+            socket_id: self.id,
+            mailbox: self.mailbox.clone(),
+            options: Arc::new(self.options.clone()),
+            monitor: self.monitor.clone(),
+        }
+    }
+
+    fn bind_net(&mut self, transport: Transport, addr: &str, name: &str) -> ZResult<()> {
+        let bound = match transport {
+            Transport::Tcp => address::resolve_tcp_bind(name, self.options.ipv6)
+                .and_then(|local| crate::io::listen_tcp(&local, &self.options)),
+            _ => {
+                let ipc = if name == "*" {
+                    address::wildcard_ipc_path().map(IpcAddr::Path)
+                } else {
+                    IpcAddr::parse(name)
+                };
+                ipc.and_then(|a| crate::io::listen_ipc(&a))
+            }
+        };
+        let (source, resolved, fd): (ListenerSource, String, i32) = match bound {
+            Ok(b) => b,
+            Err(e) => {
+                self.monitor.emit(ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
+                return Err(e);
+            }
+        };
+        let io = self.ctx.io_thread(self.options.affinity)?;
+        let id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
+        io.send(IoCommand::Listen {
+            id,
+            endpoint: resolved.clone(),
+            source,
+            link: self.link(),
+        });
+        self.monitor.emit(ZMQ_EVENT_LISTENING, fd as u64, &resolved);
+        self.net_endpoints.push(NetEndpoint {
+            given: addr.to_string(),
+            resolved: resolved.clone(),
+            id,
+            io,
+            bound: true,
+        });
+        self.last_endpoint = resolved;
+        Ok(())
+    }
+
+    fn connect_net(&mut self, transport: Transport, addr: &str, name: &str) -> ZResult<()> {
+        let net = match transport {
+            Transport::Tcp => NetTransport::Tcp,
+            _ => {
+                IpcAddr::parse(name)?;
+                NetTransport::Ipc
+            }
+        };
+        let io = self.ctx.io_thread(self.options.affinity)?;
+        let pipe = if self.options.immediate {
+            None
+        } else {
+            let conflate = self.options.conflate;
+            let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
+            let (mut ours, theirs) =
+                pipe_pair([hwm(self.options.sndhwm), hwm(self.options.rcvhwm)]);
+            ours.send_routing_id(&self.options.routing_id);
+            if !self.options.connect_routing_id.is_empty() {
+                ours.route = Some(std::mem::take(&mut self.options.connect_routing_id));
+            }
+            self.attach_pipe(ours, Some(addr.to_string()));
+            Some(theirs)
+        };
+        let id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
+        io.send(IoCommand::Connect {
+            id,
+            endpoint: addr.to_string(),
+            transport: net,
+            address: name.to_string(),
+            pipe,
+            link: self.link(),
+        });
+        self.net_endpoints.push(NetEndpoint {
+            given: addr.to_string(),
+            resolved: addr.to_string(),
+            id,
+            io,
+            bound: false,
+        });
+        self.last_endpoint = addr.to_string();
+        Ok(())
+    }
+
+    /// Stops a network endpoint by the name it was given or resolved to.
+    fn stop_net(&mut self, addr: &str, bound: bool) -> ZResult<()> {
+        let pos = self
+            .net_endpoints
+            .iter()
+            .position(|e| e.bound == bound && (e.given == addr || e.resolved == addr))
+            .ok_or(Errno::ENOENT)?;
+        let e = self.net_endpoints.remove(pos);
+        e.io.send(IoCommand::StopEndpoint {
+            socket_id: self.id,
+            id: e.id,
+        });
+        for id in self.pipes_of(&e.resolved) {
+            self.terminate_pipe(id);
+        }
+        Ok(())
     }
 
     pub fn connect(&mut self, addr: &str) -> ZResult<()> {
@@ -302,6 +435,7 @@ impl SocketCore {
                 self.last_endpoint = addr.to_string();
                 Ok(())
             }
+            Transport::Tcp | Transport::Ipc => self.connect_net(transport, addr, name),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
     }
@@ -320,7 +454,7 @@ impl SocketCore {
         self.check_alive()?;
         let (transport, name) = endpoint::parse(addr)?;
         if transport != Transport::Inproc {
-            return Err(Errno::ENOENT);
+            return self.stop_net(addr, true);
         }
         self.ctx.unbind_inproc(name, self.id)?;
         self.bound.retain(|b| b != addr);
@@ -334,7 +468,10 @@ impl SocketCore {
     pub fn disconnect(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
         let (transport, name) = endpoint::parse(addr)?;
-        if transport != Transport::Inproc || !self.connected.iter().any(|c| c == addr) {
+        if transport != Transport::Inproc {
+            return self.stop_net(addr, false);
+        }
+        if !self.connected.iter().any(|c| c == addr) {
             return Err(Errno::ENOENT);
         }
         self.connected.retain(|c| c != addr);
@@ -456,27 +593,29 @@ impl SocketCore {
             return Err(Errno::EINVAL);
         }
         let Some(addr) = addr else {
-            if let Some(m) = self.monitor.take() {
+            if let Some(m) = self.monitor.replace(None) {
                 m.stop(true);
             }
             return Ok(());
         };
         endpoint::parse(addr)?;
-        if let Some(m) = self.monitor.take() {
+        if let Some(m) = self.monitor.replace(None) {
             m.stop(true);
         }
-        self.monitor = Some(monitor::Monitor::start(
-            self.ctx.clone(),
-            addr,
-            events,
-            version,
-            socket_type,
-        )?);
+        let m = monitor::Monitor::start(self.ctx.clone(), addr, events, version, socket_type)?;
+        self.monitor.replace(Some(m));
         Ok(())
     }
 
     fn close(mut self) {
-        if let Some(m) = self.monitor.take() {
+        let mut told = Vec::new();
+        for e in self.net_endpoints.drain(..) {
+            if !told.iter().any(|io: &Arc<IoThread>| Arc::ptr_eq(io, &e.io)) {
+                e.io.send(IoCommand::SocketClosed { socket_id: self.id });
+                told.push(e.io);
+            }
+        }
+        if let Some(m) = self.monitor.replace(None) {
             m.stop(true);
         }
         self.ctx.unregister_socket(self.id);

@@ -9,6 +9,26 @@ use crate::msg::Msg;
 use crate::socket::SocketHandle;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
+/// A socket's monitor, shared with the I/O threads that report its connections' events.
+#[derive(Clone, Default)]
+pub struct MonitorSlot(Arc<Mutex<Option<Monitor>>>);
+
+impl MonitorSlot {
+    /// Reports an event with one value about `endpoint` (v1 carries the value; v2 all).
+    pub fn emit(&self, event: i32, value: u64, endpoint: &str) {
+        if let Some(m) = self.0.lock().as_ref() {
+            m.emit(event as u32 as u64, &[value], endpoint, "");
+        }
+    }
+
+    /// Installs a new monitor, returning the previous one.
+    pub fn replace(&self, monitor: Option<Monitor>) -> Option<Monitor> {
+        std::mem::replace(&mut *self.0.lock(), monitor)
+    }
+}
+
 /// An active monitor of one socket.
 pub struct Monitor {
     socket: &'static SocketHandle,

@@ -1,0 +1,1112 @@
+//! One I/O thread's event loop: listeners accept, connecters connect and reconnect with
+//! backoff, and connections move bytes between a socket and a ZMTP engine: large reads
+//! into one buffer, many messages encoded per write, wake-ups only when a pipe goes
+//! from empty to non-empty.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use mio::{event::Source, Events, Interest, Poll, Registry, Token};
+
+use super::address::{resolve_tcp_connect, IpcAddr};
+use super::{sys, IoCommand, SocketLink};
+use crate::abi::*;
+use crate::mailbox::{Command, IoWake, Mailbox, PipeId};
+use crate::msg::Msg;
+use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
+use crate::zmtp::{Engine, EngineConfig, EngineEvent};
+
+/// Token of the thread's waker.
+pub const WAKER: Token = Token(usize::MAX);
+
+/// Bytes read from a connection per call.
+const READ_CHUNK: usize = 64 * 1024;
+/// Encoded bytes gathered before a write.
+const WRITE_BATCH: usize = 128 * 1024;
+
+/// The network transports the reactor drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Ipc,
+}
+
+/// A bound, listening socket handed over by the socket thread.
+pub enum ListenerSource {
+    Tcp(std::net::TcpListener),
+    /// With the path to remove when the listener closes.
+    Ipc(std::os::unix::net::UnixListener, Option<PathBuf>),
+}
+
+enum Listening {
+    Tcp(mio::net::TcpListener),
+    Ipc(mio::net::UnixListener),
+}
+
+enum Stream {
+    Tcp(mio::net::TcpStream),
+    Ipc(mio::net::UnixStream),
+}
+
+impl Stream {
+    fn fd(&self) -> RawFd {
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Ipc(s) => s.as_raw_fd(),
+        }
+    }
+
+    fn take_error(&self) -> io::Result<Option<io::Error>> {
+        match self {
+            Stream::Tcp(s) => s.take_error(),
+            Stream::Ipc(s) => s.take_error(),
+        }
+    }
+
+    fn peer_ok(&self) -> bool {
+        match self {
+            Stream::Tcp(s) => s.peer_addr().is_ok(),
+            Stream::Ipc(s) => s.peer_addr().is_ok(),
+        }
+    }
+
+    fn peer_address(&self) -> String {
+        match self {
+            Stream::Tcp(s) => s
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
+            Stream::Ipc(_) => String::new(),
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Ipc(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Ipc(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Source for Stream {
+    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.register(r, t, i),
+            Stream::Ipc(s) => s.register(r, t, i),
+        }
+    }
+    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.reregister(r, t, i),
+            Stream::Ipc(s) => s.reregister(r, t, i),
+        }
+    }
+    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.deregister(r),
+            Stream::Ipc(s) => s.deregister(r),
+        }
+    }
+}
+
+struct Listener {
+    id: u64,
+    endpoint: String,
+    link: SocketLink,
+    source: Listening,
+    unlink: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Listener(Token),
+    Connecter(Token),
+}
+
+/// One live connection.
+struct Conn {
+    owner: Owner,
+    stream: Stream,
+    fd: RawFd,
+    engine: Engine,
+    pipe: Option<PipeEnd>,
+    /// Parts decoded but not yet accepted by the pipe (the socket's queue is full).
+    pending_in: VecDeque<Msg>,
+    /// A part read from the pipe before the engine could take it.
+    pending_out: Option<Msg>,
+    endpoint: String,
+    link: SocketLink,
+    handshaken: bool,
+    /// The socket let go of the pipe: flush, then close by this deadline (None: no limit).
+    linger: Option<Option<Instant>>,
+}
+
+enum ConnectState {
+    /// Waiting to (re)try at this instant.
+    Idle(Instant),
+    Connecting {
+        token: Token,
+        since: Instant,
+    },
+    Connected(Token),
+}
+
+struct Connecter {
+    id: u64,
+    endpoint: String,
+    transport: Transport,
+    address: String,
+    link: SocketLink,
+    /// The session's pipe end while no connection holds it.
+    pipe: Option<PipeEnd>,
+    /// The peer's routing id was written into the pipe (once per pipe).
+    identified: bool,
+    state: ConnectState,
+    ivl: Duration,
+    /// Disconnected or the socket closed: end once nothing is left to send.
+    stopping: bool,
+    linger_deadline: Option<Instant>,
+}
+
+/// The state of one I/O thread.
+pub struct Reactor {
+    poll: Poll,
+    commands: Receiver<Command>,
+    wake: Arc<IoWake>,
+    mailbox: Mailbox,
+    listeners: HashMap<Token, Listener>,
+    connecters: HashMap<Token, Connecter>,
+    /// Streams whose connect is in progress, by token, with their connecter.
+    connecting: HashMap<Token, (Token, Stream)>,
+    conns: HashMap<Token, Conn>,
+    /// Which connection or connecter holds each pipe end.
+    pipe_owner: HashMap<PipeId, Token>,
+    next_token: usize,
+    stopping: bool,
+    buf: Vec<u8>,
+}
+
+fn errno_of(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+impl Reactor {
+    pub fn new(
+        poll: Poll,
+        commands: Receiver<Command>,
+        wake: Arc<IoWake>,
+        mailbox: Mailbox,
+    ) -> Reactor {
+        Reactor {
+            poll,
+            commands,
+            wake,
+            mailbox,
+            listeners: HashMap::new(),
+            connecters: HashMap::new(),
+            connecting: HashMap::new(),
+            conns: HashMap::new(),
+            pipe_owner: HashMap::new(),
+            next_token: 0,
+            stopping: false,
+            buf: vec![0; READ_CHUNK],
+        }
+    }
+
+    fn token(&mut self) -> Token {
+        self.next_token += 1;
+        Token(self.next_token)
+    }
+
+    /// Runs until told to stop and every lingering connection has finished.
+    pub fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let now = Instant::now();
+            let timeout = self
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(now));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    break;
+                }
+            }
+            for ev in events.iter() {
+                let token = ev.token();
+                if token == WAKER {
+                    continue;
+                }
+                if self.listeners.contains_key(&token) {
+                    self.accept(token);
+                } else if self.connecting.contains_key(&token) {
+                    self.connect_finished(token);
+                } else if self.conns.contains_key(&token) {
+                    if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                        self.read_input(token);
+                    }
+                    self.flush(token);
+                }
+            }
+            self.drain_commands();
+            self.on_timers(Instant::now());
+            if self.stopping
+                && self.conns.is_empty()
+                && self.connecters.is_empty()
+                && self.connecting.is_empty()
+            {
+                break;
+            }
+        }
+    }
+
+    fn drain_commands(&mut self) {
+        self.wake.reset();
+        while let Ok(cmd) = self.commands.try_recv() {
+            match cmd {
+                Command::ActivateRead(id) => {
+                    if let Some(&t) = self.pipe_owner.get(&id) {
+                        if self.conns.contains_key(&t) {
+                            self.flush(t);
+                        }
+                    }
+                }
+                Command::ActivateWrite(id) => {
+                    if let Some(&t) = self.pipe_owner.get(&id) {
+                        if self.conns.contains_key(&t) && self.deliver_pending(t) {
+                            self.read_input(t);
+                            self.flush(t);
+                        }
+                    }
+                }
+                Command::PipeTerm(id) => self.pipe_terminated(id),
+                Command::Attach(_) => {}
+                Command::Io(io) => self.handle_io(*io),
+            }
+        }
+    }
+
+    fn handle_io(&mut self, cmd: IoCommand) {
+        match cmd {
+            IoCommand::Listen {
+                id,
+                endpoint,
+                source,
+                link,
+            } => {
+                let (mut source, unlink) = match source {
+                    ListenerSource::Tcp(l) => {
+                        (Listening::Tcp(mio::net::TcpListener::from_std(l)), None)
+                    }
+                    ListenerSource::Ipc(l, path) => {
+                        (Listening::Ipc(mio::net::UnixListener::from_std(l)), path)
+                    }
+                };
+                let token = self.token();
+                let registered = match &mut source {
+                    Listening::Tcp(l) => {
+                        self.poll.registry().register(l, token, Interest::READABLE)
+                    }
+                    Listening::Ipc(l) => {
+                        self.poll.registry().register(l, token, Interest::READABLE)
+                    }
+                };
+                if registered.is_ok() {
+                    self.listeners.insert(
+                        token,
+                        Listener {
+                            id,
+                            endpoint,
+                            link,
+                            source,
+                            unlink,
+                        },
+                    );
+                    self.accept(token);
+                }
+            }
+            IoCommand::Connect {
+                id,
+                endpoint,
+                transport,
+                address,
+                pipe,
+                link,
+            } => {
+                let token = self.token();
+                let ivl = Duration::from_millis(link.options.reconnect_ivl.max(0) as u64);
+                if let Some(p) = &pipe {
+                    self.pipe_owner.insert(p.id, token);
+                }
+                let mut pipe = pipe;
+                if let Some(p) = pipe.as_mut() {
+                    p.attach(self.mailbox.clone());
+                }
+                self.connecters.insert(
+                    token,
+                    Connecter {
+                        id,
+                        endpoint,
+                        transport,
+                        address,
+                        link,
+                        pipe,
+                        identified: false,
+                        state: ConnectState::Idle(Instant::now()),
+                        ivl,
+                        stopping: false,
+                        linger_deadline: None,
+                    },
+                );
+                self.start_connect(token);
+            }
+            IoCommand::StopEndpoint { socket_id, id } => {
+                let listeners: Vec<Token> = self
+                    .listeners
+                    .iter()
+                    .filter(|(_, l)| l.link.socket_id == socket_id && l.id == id)
+                    .map(|(t, _)| *t)
+                    .collect();
+                for t in listeners {
+                    self.close_listener(t, true);
+                }
+                let connecters: Vec<Token> = self
+                    .connecters
+                    .iter()
+                    .filter(|(_, c)| c.link.socket_id == socket_id && c.id == id)
+                    .map(|(t, _)| *t)
+                    .collect();
+                for t in connecters {
+                    self.stop_connecter(t);
+                }
+            }
+            IoCommand::SocketClosed { socket_id } => {
+                let listeners: Vec<Token> = self
+                    .listeners
+                    .iter()
+                    .filter(|(_, l)| l.link.socket_id == socket_id)
+                    .map(|(t, _)| *t)
+                    .collect();
+                for t in listeners {
+                    self.close_listener(t, false);
+                }
+            }
+            IoCommand::Stop => self.stopping = true,
+        }
+    }
+
+    /// Closes a listener; on unbind its accepted connections close too, as in libzmq.
+    fn close_listener(&mut self, token: Token, with_connections: bool) {
+        let Some(mut l) = self.listeners.remove(&token) else {
+            return;
+        };
+        let fd = match &mut l.source {
+            Listening::Tcp(s) => {
+                let _ = self.poll.registry().deregister(s);
+                s.as_raw_fd()
+            }
+            Listening::Ipc(s) => {
+                let _ = self.poll.registry().deregister(s);
+                s.as_raw_fd()
+            }
+        };
+        l.link
+            .monitor
+            .emit(ZMQ_EVENT_CLOSED, fd as u64, &l.endpoint);
+        if let Some(path) = &l.unlink {
+            let _ = std::fs::remove_file(path);
+        }
+        if with_connections {
+            let owned: Vec<Token> = self
+                .conns
+                .iter()
+                .filter(|(_, c)| c.owner == Owner::Listener(token))
+                .map(|(t, _)| *t)
+                .collect();
+            for t in owned {
+                self.close_conn(t, None);
+            }
+        }
+    }
+
+    fn accept(&mut self, token: Token) {
+        loop {
+            let Some(l) = self.listeners.get_mut(&token) else {
+                return;
+            };
+            let accepted = match &l.source {
+                Listening::Tcp(s) => s.accept().map(|(st, peer)| (Stream::Tcp(st), Some(peer))),
+                Listening::Ipc(s) => s.accept().map(|(st, _)| (Stream::Ipc(st), None)),
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let link = l.link.clone();
+                    let endpoint = l.endpoint.clone();
+                    if let Some(peer) = peer {
+                        if !link.options.tcp_accept_filters.is_empty()
+                            && !link
+                                .options
+                                .tcp_accept_filters
+                                .iter()
+                                .any(|f| f.matches(&peer.ip()))
+                        {
+                            continue;
+                        }
+                    }
+                    if let Stream::Ipc(s) = &stream {
+                        if !ipc_peer_allowed(s.as_raw_fd(), &link) {
+                            continue;
+                        }
+                    }
+                    let fd = stream.fd();
+                    if let Stream::Tcp(_) = stream {
+                        let _ = sys::apply_tcp_options(fd, &link.options);
+                        sys::set_nodelay(fd);
+                    }
+                    link.monitor.emit(ZMQ_EVENT_ACCEPTED, fd as u64, &endpoint);
+                    self.open_conn(stream, Owner::Listener(token), None, link, endpoint);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    l.link
+                        .monitor
+                        .emit(ZMQ_EVENT_ACCEPT_FAILED, errno_of(&e) as u64, &l.endpoint);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn engine_config(link: &SocketLink, peer_address: String) -> EngineConfig {
+        let o = &link.options;
+        EngineConfig {
+            socket_type: o.socket_type,
+            routing_id: o.routing_id.clone(),
+            maxmsgsize: o.maxmsgsize,
+            heartbeat_ivl_ms: o.heartbeat_interval,
+            heartbeat_timeout_ms: o.heartbeat_timeout,
+            heartbeat_ttl_ms: o.heartbeat_ttl_ms(),
+            handshake_ivl_ms: o.handshake_ivl,
+            metadata: o
+                .app_metadata
+                .iter()
+                .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
+                .collect(),
+            peer_address,
+        }
+    }
+
+    fn open_conn(
+        &mut self,
+        mut stream: Stream,
+        owner: Owner,
+        pipe: Option<PipeEnd>,
+        link: SocketLink,
+        endpoint: String,
+    ) {
+        let token = self.token();
+        if self
+            .poll
+            .registry()
+            .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+            .is_err()
+        {
+            return;
+        }
+        self.install_conn(token, stream, owner, pipe, link, endpoint);
+    }
+
+    fn install_conn(
+        &mut self,
+        token: Token,
+        stream: Stream,
+        owner: Owner,
+        pipe: Option<PipeEnd>,
+        link: SocketLink,
+        endpoint: String,
+    ) {
+        let engine = Engine::new(
+            Reactor::engine_config(&link, stream.peer_address()),
+            Instant::now(),
+        );
+        if let Some(p) = &pipe {
+            self.pipe_owner.insert(p.id, token);
+        }
+        let fd = stream.fd();
+        self.conns.insert(
+            token,
+            Conn {
+                owner,
+                stream,
+                fd,
+                engine,
+                pipe,
+                pending_in: VecDeque::new(),
+                pending_out: None,
+                endpoint,
+                link,
+                handshaken: false,
+                linger: None,
+            },
+        );
+        self.flush(token);
+        self.read_input(token);
+    }
+
+    /// Reads and decodes until the socket would block or the socket's queue is full.
+    fn read_input(&mut self, token: Token) {
+        loop {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return;
+            };
+            if !conn.pending_in.is_empty() {
+                return;
+            }
+            match conn.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    self.close_conn(token, None);
+                    return;
+                }
+                Ok(n) => {
+                    conn.engine.receive(&self.buf[..n], Instant::now());
+                    if !self.handle_engine_events(token) {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.close_conn(token, None);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Acts on what the engine produced; false when the connection was closed.
+    fn handle_engine_events(&mut self, token: Token) -> bool {
+        loop {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return false;
+            };
+            let Some(event) = conn.engine.poll_event() else {
+                return true;
+            };
+            match event {
+                EngineEvent::Ready {
+                    peer_socket_type,
+                    peer_routing_id,
+                    ..
+                } => {
+                    conn.handshaken = true;
+                    conn.link
+                        .monitor
+                        .emit(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &conn.endpoint);
+                    self.handshake_done(token, peer_socket_type, peer_routing_id);
+                    self.flush(token);
+                }
+                EngineEvent::Message(msg) => {
+                    conn.pending_in.push_back(msg);
+                    self.deliver_pending(token);
+                }
+                EngineEvent::Closed { event, value, .. } => {
+                    let detail = (event != 0).then_some((event, value));
+                    self.close_conn(token, detail);
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// After the handshake: make sure the connection has a pipe to the socket and that
+    /// the socket learns the peer's routing id.
+    fn handshake_done(&mut self, token: Token, peer_socket_type: i32, peer_routing_id: Vec<u8>) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        match conn.pipe.as_mut() {
+            None => {
+                let o = &conn.link.options;
+                let conflate = o.conflate;
+                let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
+                let (mut ours, theirs) = pipe_pair([hwm(o.rcvhwm), hwm(o.sndhwm)]);
+                ours.send_routing_id(&peer_routing_id);
+                ours.attach(self.mailbox.clone());
+                self.pipe_owner.insert(ours.id, token);
+                conn.pipe = Some(ours);
+                conn.link.mailbox.send(Command::Attach(Box::new((
+                    theirs,
+                    PeerInfo {
+                        socket_type: peer_socket_type,
+                        endpoint: Some(conn.endpoint.clone()),
+                    },
+                ))));
+            }
+            Some(pipe) => {
+                if let Owner::Connecter(ct) = conn.owner {
+                    if let Some(c) = self.connecters.get_mut(&ct) {
+                        if !c.identified {
+                            pipe.send_routing_id(&peer_routing_id);
+                            c.identified = true;
+                        }
+                        c.ivl = Duration::from_millis(c.link.options.reconnect_ivl.max(0) as u64);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves decoded parts into the pipe; true when nothing is left waiting.
+    fn deliver_pending(&mut self, token: Token) -> bool {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return false;
+        };
+        let Some(pipe) = conn.pipe.as_mut() else {
+            return conn.pending_in.is_empty();
+        };
+        while let Some(msg) = conn.pending_in.pop_front() {
+            if !pipe.check_write() {
+                if pipe.peer_gone {
+                    // The socket is gone: what arrives now has nowhere to go.
+                    conn.pending_in.clear();
+                    return true;
+                }
+                conn.pending_in.push_front(msg);
+                return false;
+            }
+            pipe.write(msg);
+        }
+        true
+    }
+
+    /// Encodes what the pipe holds and writes it out, until done or the socket blocks.
+    fn flush(&mut self, token: Token) {
+        loop {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return;
+            };
+            if conn.engine.is_ready() {
+                while conn.engine.output().len() < WRITE_BATCH {
+                    let msg = match conn.pending_out.take() {
+                        Some(m) => m,
+                        None => match conn.pipe.as_mut().and_then(|p| p.read()) {
+                            Some(m) => m,
+                            None => break,
+                        },
+                    };
+                    if !conn.engine.send(&msg) {
+                        conn.pending_out = Some(msg);
+                        break;
+                    }
+                }
+            }
+            if conn.engine.output().is_empty() {
+                break;
+            }
+            match conn.stream.write(conn.engine.output()) {
+                Ok(n) => conn.engine.consume_output(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.close_conn(token, None);
+                    return;
+                }
+            }
+        }
+        // A connection the socket let go of closes once everything is written.
+        if let Some(conn) = self.conns.get_mut(&token) {
+            if conn.linger.is_some()
+                && conn.pending_out.is_none()
+                && conn.engine.output().is_empty()
+                && conn.pipe.as_mut().is_none_or(|p| p.is_finished())
+            {
+                self.close_conn(token, None);
+            }
+        }
+    }
+
+    /// The socket side of a pipe went away (close, disconnect, unbind).
+    fn pipe_terminated(&mut self, id: PipeId) {
+        let Some(&token) = self.pipe_owner.get(&id) else {
+            return;
+        };
+        if let Some(conn) = self.conns.get_mut(&token) {
+            if let Some(p) = conn.pipe.as_mut() {
+                p.peer_gone = true;
+            }
+            let linger = conn.link.options.linger;
+            if linger == 0 {
+                self.close_conn(token, None);
+                return;
+            }
+            conn.linger =
+                Some((linger > 0).then(|| Instant::now() + Duration::from_millis(linger as u64)));
+            if let Owner::Connecter(ct) = conn.owner {
+                if let Some(c) = self.connecters.get_mut(&ct) {
+                    c.stopping = true;
+                }
+            }
+            self.flush(token);
+        } else if let Some(c) = self.connecters.get_mut(&token) {
+            if let Some(p) = c.pipe.as_mut() {
+                p.peer_gone = true;
+            }
+            self.stop_connecter(token);
+        }
+    }
+
+    /// Disconnect or socket close: the connecter ends once its pipe has nothing left.
+    fn stop_connecter(&mut self, token: Token) {
+        let Some(c) = self.connecters.get_mut(&token) else {
+            return;
+        };
+        c.stopping = true;
+        let linger = c.link.options.linger;
+        if c.linger_deadline.is_none() && linger > 0 {
+            c.linger_deadline = Some(Instant::now() + Duration::from_millis(linger as u64));
+        }
+        let nothing_left = c
+            .pipe
+            .as_mut()
+            .is_none_or(|p| p.peer_gone && p.is_finished());
+        match c.state {
+            ConnectState::Connected(conn_token) => {
+                if let Some(conn) = self.conns.get_mut(&conn_token) {
+                    if let Some(p) = conn.pipe.as_mut() {
+                        if !p.peer_gone {
+                            // Disconnect: the socket keeps running, the pipe goes.
+                            p.terminate();
+                        }
+                        p.peer_gone = true;
+                    }
+                    if conn.linger.is_none() {
+                        conn.linger = Some(c.linger_deadline);
+                    }
+                    if linger == 0 {
+                        self.close_conn(conn_token, None);
+                    } else {
+                        self.flush(conn_token);
+                    }
+                }
+            }
+            _ => {
+                if nothing_left || linger == 0 || c.pipe.as_ref().is_some_and(|p| !p.peer_gone) {
+                    self.remove_connecter(token);
+                }
+            }
+        }
+    }
+
+    fn remove_connecter(&mut self, token: Token) {
+        if let Some(mut c) = self.connecters.remove(&token) {
+            if let ConnectState::Connecting { token: st, .. } = c.state {
+                if let Some((_, mut stream)) = self.connecting.remove(&st) {
+                    let _ = self.poll.registry().deregister(&mut stream);
+                }
+            }
+            if let Some(p) = c.pipe.take() {
+                self.pipe_owner.remove(&p.id);
+            }
+        }
+    }
+
+    fn close_conn(&mut self, token: Token, detail: Option<(i32, i32)>) {
+        let Some(mut conn) = self.conns.remove(&token) else {
+            return;
+        };
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        if let Some((event, value)) = detail {
+            conn.link
+                .monitor
+                .emit(event, value as u32 as u64, &conn.endpoint);
+        }
+        if conn.handshaken || detail.is_none() {
+            conn.link
+                .monitor
+                .emit(ZMQ_EVENT_DISCONNECTED, conn.fd as u64, &conn.endpoint);
+        }
+        let pipe = conn.pipe.take();
+        if let Some(p) = &pipe {
+            self.pipe_owner.remove(&p.id);
+        }
+        match conn.owner {
+            Owner::Listener(_) => drop(pipe),
+            Owner::Connecter(ct) => {
+                let Some(c) = self.connecters.get_mut(&ct) else {
+                    return;
+                };
+                let immediate = c.link.options.immediate;
+                let finished = c.stopping || pipe.as_ref().is_some_and(|p| p.peer_gone);
+                if finished && (conn.linger.is_some() || c.link.options.linger == 0) {
+                    drop(pipe);
+                    self.remove_connecter(ct);
+                    return;
+                }
+                if immediate {
+                    drop(pipe);
+                    c.identified = false;
+                } else if let Some(p) = pipe {
+                    self.pipe_owner.insert(p.id, ct);
+                    c.pipe = Some(p);
+                }
+                self.schedule_retry(ct, detail.map(|d| d.0));
+            }
+        }
+    }
+
+    fn schedule_retry(&mut self, ct: Token, failure: Option<i32>) {
+        let Some(c) = self.connecters.get_mut(&ct) else {
+            return;
+        };
+        let o = &c.link.options;
+        let stop_on_handshake = o.reconnect_stop & ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED != 0
+            && failure.is_some_and(|e| {
+                e == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                    || e == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            });
+        if o.reconnect_ivl < 0
+            || stop_on_handshake
+            || o.reconnect_stop & ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0
+        {
+            let keep = c.pipe.take();
+            drop(keep);
+            self.remove_connecter(ct);
+            return;
+        }
+        let ivl = c.ivl;
+        c.state = ConnectState::Idle(Instant::now() + ivl);
+        c.link.monitor.emit(
+            ZMQ_EVENT_CONNECT_RETRIED,
+            ivl.as_millis() as u64,
+            &c.endpoint,
+        );
+        let max = Duration::from_millis(o.reconnect_ivl_max.max(0) as u64);
+        if max > ivl {
+            c.ivl = (ivl * 2).min(max);
+        }
+    }
+
+    fn start_connect(&mut self, ct: Token) {
+        let Some(c) = self.connecters.get_mut(&ct) else {
+            return;
+        };
+        let opts = c.link.options.clone();
+        let attempt: io::Result<Stream> = match c.transport {
+            Transport::Tcp => match resolve_tcp_connect(&c.address, opts.ipv6) {
+                Ok((source, remote)) => {
+                    sys::tcp_connect(&remote, source.as_ref(), &opts).map(|s| {
+                        sys::set_nodelay(s.as_raw_fd());
+                        Stream::Tcp(mio::net::TcpStream::from_std(s))
+                    })
+                }
+                Err(e) => Err(io::Error::from_raw_os_error(e.0)),
+            },
+            Transport::Ipc => IpcAddr::parse(&c.address)
+                .map_err(|e| io::Error::from_raw_os_error(e.0))
+                .and_then(|a| a.to_std())
+                .and_then(|a| mio::net::UnixStream::connect_addr(&a))
+                .map(Stream::Ipc),
+        };
+        match attempt {
+            Ok(mut stream) => {
+                let token = self.token();
+                if self
+                    .poll
+                    .registry()
+                    .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+                    .is_err()
+                {
+                    self.schedule_retry(ct, None);
+                    return;
+                }
+                let c = self.connecters.get_mut(&ct).expect("present above");
+                c.state = ConnectState::Connecting {
+                    token,
+                    since: Instant::now(),
+                };
+                c.link.monitor.emit(
+                    ZMQ_EVENT_CONNECT_DELAYED,
+                    libc::EINPROGRESS as u64,
+                    &c.endpoint,
+                );
+                self.connecting.insert(token, (ct, stream));
+            }
+            Err(e) => {
+                let refused = e.raw_os_error() == Some(libc::ECONNREFUSED);
+                if refused && c.link.options.reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0 {
+                    self.remove_connecter(ct);
+                    return;
+                }
+                self.schedule_retry(ct, None);
+            }
+        }
+    }
+
+    /// A pending connect reported readiness: connected, or failed.
+    fn connect_finished(&mut self, token: Token) {
+        let Some((ct, stream)) = self.connecting.get(&token) else {
+            return;
+        };
+        let ct = *ct;
+        let failed = match stream.take_error() {
+            Ok(Some(e)) => Some(e),
+            Err(e) => Some(e),
+            Ok(None) if !stream.peer_ok() => {
+                // Not connected yet (spurious wake-up): keep waiting.
+                return;
+            }
+            Ok(None) => None,
+        };
+        let (_, mut stream) = self.connecting.remove(&token).expect("present above");
+        match failed {
+            Some(e) => {
+                let _ = self.poll.registry().deregister(&mut stream);
+                drop(stream);
+                let refused = e.raw_os_error() == Some(libc::ECONNREFUSED);
+                if let Some(c) = self.connecters.get(&ct) {
+                    if refused
+                        && c.link.options.reconnect_stop & ZMQ_RECONNECT_STOP_CONN_REFUSED != 0
+                    {
+                        self.remove_connecter(ct);
+                        return;
+                    }
+                    if c.stopping
+                        && c.pipe.as_ref().is_none_or(|p| p.peer_gone)
+                        && c.linger_deadline.is_none()
+                    {
+                        self.remove_connecter(ct);
+                        return;
+                    }
+                }
+                self.schedule_retry(ct, None);
+            }
+            None => {
+                let Some(c) = self.connecters.get_mut(&ct) else {
+                    let _ = self.poll.registry().deregister(&mut stream);
+                    return;
+                };
+                c.state = ConnectState::Connected(token);
+                let fd = stream.fd();
+                c.link
+                    .monitor
+                    .emit(ZMQ_EVENT_CONNECTED, fd as u64, &c.endpoint);
+                let pipe = c.pipe.take();
+                let link = c.link.clone();
+                let endpoint = c.endpoint.clone();
+                // The stream stays registered under the same token.
+                self.install_conn(token, stream, Owner::Connecter(ct), pipe, link, endpoint);
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
+        for c in self.conns.values() {
+            if let Some(t) = c.engine.next_timeout() {
+                consider(t);
+            }
+            if let Some(Some(t)) = c.linger {
+                consider(t);
+            }
+        }
+        for c in self.connecters.values() {
+            match c.state {
+                ConnectState::Idle(t) => consider(t),
+                ConnectState::Connecting { since, .. } if c.link.options.connect_timeout > 0 => {
+                    consider(since + Duration::from_millis(c.link.options.connect_timeout as u64))
+                }
+                _ => {}
+            }
+            if let Some(t) = c.linger_deadline {
+                consider(t);
+            }
+        }
+        next
+    }
+
+    fn on_timers(&mut self, now: Instant) {
+        let conns: Vec<Token> = self.conns.keys().copied().collect();
+        for t in conns {
+            let Some(conn) = self.conns.get_mut(&t) else {
+                continue;
+            };
+            if let Some(Some(deadline)) = conn.linger {
+                if now >= deadline {
+                    self.close_conn(t, None);
+                    continue;
+                }
+            }
+            if conn.engine.next_timeout().is_some_and(|d| now >= d) {
+                conn.engine.handle_timeout(now);
+                if self.handle_engine_events(t) {
+                    self.flush(t);
+                }
+            }
+        }
+        let connecters: Vec<Token> = self.connecters.keys().copied().collect();
+        for ct in connecters {
+            let Some(c) = self.connecters.get(&ct) else {
+                continue;
+            };
+            if c.linger_deadline.is_some_and(|d| now >= d) {
+                if let ConnectState::Connected(conn) = c.state {
+                    self.close_conn(conn, None);
+                }
+                self.remove_connecter(ct);
+                continue;
+            }
+            match c.state {
+                ConnectState::Idle(at) if now >= at => self.start_connect(ct),
+                ConnectState::Connecting { token, since }
+                    if c.link.options.connect_timeout > 0
+                        && now
+                            >= since
+                                + Duration::from_millis(c.link.options.connect_timeout as u64) =>
+                {
+                    if let Some((_, mut stream)) = self.connecting.remove(&token) {
+                        let _ = self.poll.registry().deregister(&mut stream);
+                    }
+                    self.schedule_retry(ct, None);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// ZMQ_IPC_FILTER_PID/UID/GID: checks the peer's credentials when filters are set.
+fn ipc_peer_allowed(fd: RawFd, link: &SocketLink) -> bool {
+    let o = &link.options;
+    if o.ipc_uid_accept_filters.is_empty()
+        && o.ipc_gid_accept_filters.is_empty()
+        && o.ipc_pid_accept_filters.is_empty()
+    {
+        return true;
+    }
+    let Some((pid, uid, gid)) = sys::peer_credentials(fd) else {
+        return false;
+    };
+    o.ipc_uid_accept_filters.contains(&uid)
+        || o.ipc_gid_accept_filters.contains(&gid)
+        || o.ipc_pid_accept_filters.contains(&pid)
+}

@@ -1,0 +1,266 @@
+//! Raw socket calls the standard library does not offer: creating tcp sockets with
+//! libzmq's options applied before bind/connect (backlog, TOS, buffers, keepalive,
+//! device binding, source address), and reading socket errors.
+
+use std::io;
+use std::mem::size_of;
+use std::net::SocketAddr;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+use crate::options::Options;
+
+fn cvt(rc: libc::c_int) -> io::Result<libc::c_int> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// A sockaddr for `addr`, with its length.
+fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(v4) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: v4.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(v4.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is large and aligned enough for any sockaddr.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in, sin) };
+            size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(v6) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: v6.port().to_be(),
+                sin6_flowinfo: v6.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: v6.ip().octets(),
+                },
+                sin6_scope_id: v6.scope_id(),
+            };
+            // SAFETY: as above.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6) };
+            size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+fn set_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: passing a pointer to a live c_int and its size.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })
+    .map(|_| ())
+}
+
+/// Applies the tcp-level socket options libzmq applies to every tcp socket.
+pub fn apply_tcp_options(fd: RawFd, opts: &Options) -> io::Result<()> {
+    if opts.sndbuf >= 0 {
+        set_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, opts.sndbuf)?;
+    }
+    if opts.rcvbuf >= 0 {
+        set_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, opts.rcvbuf)?;
+    }
+    if opts.tos != 0 {
+        // Best effort on IPv6 sockets, as libzmq.
+        let _ = set_int(fd, libc::IPPROTO_IP, libc::IP_TOS, opts.tos);
+        let _ = set_int(fd, libc::IPPROTO_IPV6, libc::IPV6_TCLASS, opts.tos);
+    }
+    if opts.tcp_keepalive != -1 {
+        set_int(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, opts.tcp_keepalive)?;
+        if opts.tcp_keepalive == 1 {
+            if opts.tcp_keepalive_cnt != -1 {
+                set_int(
+                    fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_KEEPCNT,
+                    opts.tcp_keepalive_cnt,
+                )?;
+            }
+            if opts.tcp_keepalive_idle != -1 {
+                set_int(
+                    fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_KEEPIDLE,
+                    opts.tcp_keepalive_idle,
+                )?;
+            }
+            if opts.tcp_keepalive_intvl != -1 {
+                set_int(
+                    fd,
+                    libc::IPPROTO_TCP,
+                    libc::TCP_KEEPINTVL,
+                    opts.tcp_keepalive_intvl,
+                )?;
+            }
+        }
+    }
+    if opts.tcp_maxrt > 0 {
+        set_int(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_USER_TIMEOUT,
+            opts.tcp_maxrt,
+        )?;
+    }
+    if !opts.bound_device.is_empty() {
+        // SAFETY: the device name buffer and its length.
+        cvt(unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_BINDTODEVICE,
+                opts.bound_device.as_ptr().cast(),
+                opts.bound_device.len() as libc::socklen_t,
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Turns off Nagle's algorithm: messages are already batched by the engine.
+pub fn set_nodelay(fd: RawFd) {
+    let _ = set_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1);
+}
+
+fn new_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
+    let domain = if addr.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    // SAFETY: plain syscall; the result is checked.
+    let fd = cvt(unsafe {
+        libc::socket(
+            domain,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    })?;
+    // SAFETY: `fd` is a fresh descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A listening tcp socket bound to `addr` (non-blocking).
+pub fn tcp_listen(addr: &SocketAddr, opts: &Options) -> io::Result<std::net::TcpListener> {
+    use std::os::fd::AsRawFd;
+    let sock = new_socket(addr)?;
+    let fd = sock.as_raw_fd();
+    set_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    if addr.is_ipv6() {
+        // Dual-stack, as libzmq binds IPv6 wildcards.
+        let _ = set_int(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0);
+    }
+    apply_tcp_options(fd, opts)?;
+    let (sa, len) = sockaddr(addr);
+    // SAFETY: a valid sockaddr and its length.
+    cvt(unsafe { libc::bind(fd, &sa as *const _ as *const libc::sockaddr, len) })?;
+    // SAFETY: plain syscall on our descriptor.
+    cvt(unsafe { libc::listen(fd, opts.backlog.max(1)) })?;
+    Ok(std::net::TcpListener::from(sock))
+}
+
+/// Starts a non-blocking tcp connect to `addr`, from `source` if given.
+pub fn tcp_connect(
+    addr: &SocketAddr,
+    source: Option<&SocketAddr>,
+    opts: &Options,
+) -> io::Result<std::net::TcpStream> {
+    use std::os::fd::AsRawFd;
+    let sock = new_socket(addr)?;
+    let fd = sock.as_raw_fd();
+    apply_tcp_options(fd, opts)?;
+    if let Some(src) = source {
+        set_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+        let (sa, len) = sockaddr(src);
+        // SAFETY: a valid sockaddr and its length.
+        cvt(unsafe { libc::bind(fd, &sa as *const _ as *const libc::sockaddr, len) })?;
+    }
+    let (sa, len) = sockaddr(addr);
+    // SAFETY: a valid sockaddr and its length.
+    let rc = unsafe { libc::connect(fd, &sa as *const _ as *const libc::sockaddr, len) };
+    if rc < 0 {
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(err);
+        }
+    }
+    Ok(std::net::TcpStream::from(sock))
+}
+
+/// Local interface address by name (`eth0`, `lo`), for binding to an interface.
+pub fn interface_address(name: &str, ipv6: bool) -> Option<std::net::IpAddr> {
+    let mut ifaddrs: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills a list we free below.
+    if unsafe { libc::getifaddrs(&mut ifaddrs) } != 0 {
+        return None;
+    }
+    let mut found = None;
+    let mut cur = ifaddrs;
+    while !cur.is_null() {
+        // SAFETY: walking the list getifaddrs returned, until its NULL end.
+        let ifa = unsafe { &*cur };
+        cur = ifa.ifa_next;
+        if ifa.ifa_addr.is_null() || ifa.ifa_name.is_null() {
+            continue;
+        }
+        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
+        let ifname = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) };
+        if ifname.to_bytes() != name.as_bytes() {
+            continue;
+        }
+        // SAFETY: ifa_addr points at a sockaddr whose family tells its real type.
+        let family = unsafe { (*ifa.ifa_addr).sa_family } as libc::c_int;
+        if family == libc::AF_INET {
+            // SAFETY: family AF_INET means a sockaddr_in.
+            let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
+            found = Some(std::net::IpAddr::from(sin.sin_addr.s_addr.to_ne_bytes()));
+            if !ipv6 {
+                break;
+            }
+        } else if family == libc::AF_INET6 && ipv6 {
+            // SAFETY: family AF_INET6 means a sockaddr_in6.
+            let sin6 = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in6) };
+            found = Some(std::net::IpAddr::from(sin6.sin6_addr.s6_addr));
+            break;
+        }
+    }
+    // SAFETY: freeing the list getifaddrs allocated.
+    unsafe { libc::freeifaddrs(ifaddrs) };
+    found
+}
+
+/// The (pid, uid, gid) of the process at the other end of a unix socket.
+pub fn peer_credentials(fd: RawFd) -> Option<(i32, u32, u32)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: SO_PEERCRED fills a ucred of the given size.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    (rc == 0).then_some((cred.pid, cred.uid, cred.gid))
+}
