@@ -121,8 +121,14 @@ perf_print_lat (long message_size, long roundtrip_count, double elapsed_us)
    tell when the other process has closed its end. Returns the monitor's
    receiving socket, or NULL when the library offers no monitor (callers
    then fall back to a plain close). Call before s binds or connects. */
+/* Weak, so a library that does not export the monitor yet still runs the
+   tools (the address is then null and the watch is skipped). */
+#pragma weak zmq_socket_monitor
+
 static inline void *perf_watch_peer (void *ctx, void *s, const char *name)
 {
+    if (!zmq_socket_monitor)
+        return NULL;
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "inproc://perf-monitor-%s", name);
     if (zmq_socket_monitor (s, endpoint,
