@@ -268,8 +268,12 @@ impl PipeEnd {
     #[inline]
     pub fn read_spinning(&mut self, spins: u32) -> Option<Msg> {
         if spins > 0 && self.peer_routing_id.is_some() && !self.reader.peek_ready() {
-            for _ in 0..spins {
-                std::hint::spin_loop();
+            // Poll the shared position only every few pauses: each poll takes the
+            // cache line away from the writer, which needs it for every message.
+            for _ in 0..spins / 8 {
+                for _ in 0..8 {
+                    std::hint::spin_loop();
+                }
                 if self.reader.peek_ready() {
                     break;
                 }
