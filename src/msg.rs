@@ -231,7 +231,9 @@ impl Msg {
         })
     }
 
-    /// A zero-filled message of `size` bytes; ENOMEM when it cannot be allocated.
+    /// A message of `size` bytes for the caller to fill (`zmq_msg_init_size`): like
+    /// libzmq, large payloads are not cleared, which would cost a full pass over memory
+    /// the caller is about to write. ENOMEM when it cannot be allocated.
     pub fn with_size(size: usize) -> Result<Msg, crate::error::Errno> {
         if size <= MAX_INLINE {
             return Ok(Msg::with_body(Body::Inline {
@@ -239,7 +241,7 @@ impl Msg {
                 data: [0; MAX_INLINE],
             }));
         }
-        let buf = Buffer::alloc(size, true).ok_or(crate::error::Errno::ENOMEM)?;
+        let buf = Buffer::alloc(size, false).ok_or(crate::error::Errno::ENOMEM)?;
         Ok(Msg::with_body(Body::Shared(buf)))
     }
 

@@ -19,7 +19,7 @@ fn now_plus_ms(ms: c_long) -> Instant {
 }
 
 /// One pass: fills `revents` of every item; returns how many are ready.
-fn check_items(items: &mut [zmq_pollitem_t], fds: &[libc::pollfd]) -> ZResult<c_int> {
+fn check_items(items: &mut [zmq_pollitem_t]) -> ZResult<c_int> {
     let mut ready = 0;
     let mut plain_fds = false;
     for item in items.iter_mut() {
@@ -42,9 +42,8 @@ fn check_items(items: &mut [zmq_pollitem_t], fds: &[libc::pollfd]) -> ZResult<c_
     if plain_fds {
         let mut only_fds: Vec<libc::pollfd> = items
             .iter()
-            .zip(fds.iter())
-            .filter(|(item, _)| item.socket.is_null())
-            .map(|(_, pfd)| libc::pollfd { revents: 0, ..*pfd })
+            .filter(|item| item.socket.is_null())
+            .map(plain_pollfd)
             .collect();
         sys_poll(&mut only_fds, 0)?;
         let mut it = only_fds.iter();
@@ -91,27 +90,32 @@ fn sys_poll(fds: &mut [libc::pollfd], timeout_ms: c_int) -> ZResult<c_int> {
     Ok(rc)
 }
 
+/// The pollfd for a plain-descriptor item.
+fn plain_pollfd(item: &zmq_pollitem_t) -> libc::pollfd {
+    let mut events = 0;
+    if item.events & ZMQ_POLLIN as c_short != 0 {
+        events |= libc::POLLIN;
+    }
+    if item.events & ZMQ_POLLOUT as c_short != 0 {
+        events |= libc::POLLOUT;
+    }
+    if item.events & ZMQ_POLLPRI as c_short != 0 {
+        events |= libc::POLLPRI;
+    }
+    libc::pollfd {
+        fd: item.fd,
+        events,
+        revents: 0,
+    }
+}
+
 /// The descriptors to sleep on: each socket's eventfd, and the plain fds.
 fn sleep_set(items: &[zmq_pollitem_t]) -> ZResult<Vec<libc::pollfd>> {
     items
         .iter()
         .map(|item| {
             if item.socket.is_null() {
-                let mut events = 0;
-                if item.events & ZMQ_POLLIN as c_short != 0 {
-                    events |= libc::POLLIN;
-                }
-                if item.events & ZMQ_POLLOUT as c_short != 0 {
-                    events |= libc::POLLOUT;
-                }
-                if item.events & ZMQ_POLLPRI as c_short != 0 {
-                    events |= libc::POLLPRI;
-                }
-                Ok(libc::pollfd {
-                    fd: item.fd,
-                    events,
-                    revents: 0,
-                })
+                Ok(plain_pollfd(item))
             } else {
                 let sock = handle::socket(item.socket)?;
                 let fd = sock.lock()?.signal().fd()?;
@@ -128,11 +132,12 @@ fn sleep_set(items: &[zmq_pollitem_t]) -> ZResult<Vec<libc::pollfd>> {
 /// The body of zmq_poll over a checked item array.
 pub(crate) fn poll_items(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResult<c_int> {
     let deadline = (timeout > 0).then(|| now_plus_ms(timeout));
-    let mut fds = sleep_set(items)?;
+    // Built only when the call has to sleep: most calls find something ready at once.
+    let mut fds: Vec<libc::pollfd> = Vec::new();
     let spin_until = Instant::now() + SPIN_FOR;
     let has_plain_fds = items.iter().any(|i| i.socket.is_null());
     loop {
-        let ready = check_items(items, &fds)?;
+        let ready = check_items(items)?;
         if ready > 0 || timeout == 0 {
             return Ok(ready);
         }
@@ -153,6 +158,11 @@ pub(crate) fn poll_items(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResu
                     + 1
             }
         };
+        if fds.is_empty() {
+            fds = sleep_set(items)?;
+            // The eventfds may have been created just now: look again before sleeping.
+            continue;
+        }
         for f in fds.iter_mut() {
             f.revents = 0;
         }

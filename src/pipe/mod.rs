@@ -67,6 +67,10 @@ pub struct PipeEnd {
     msgs_written: u64,
     peer_read_cache: u64,
     msgs_read: u64,
+    /// Complete messages still to read before credit is returned to the writer.
+    credit_countdown: u64,
+    /// This end's cached copy of its outbound high-water mark.
+    out_hwm: u64,
     out_more: bool,
     /// The routing id the peer announced, once read.
     pub peer_routing_id: Option<Vec<u8>>,
@@ -108,6 +112,8 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         msgs_written: 0,
         peer_read_cache: 0,
         msgs_read: 0,
+        credit_countdown: lwm(hwm[1 - side]),
+        out_hwm: hwm[side],
         out_more: false,
         peer_routing_id: None,
         conflate: false,
@@ -151,7 +157,8 @@ impl PipeEnd {
 
     /// Sets both directions' high-water marks (0: unlimited): `out` caps what this end
     /// writes, `inbound` what the peer writes.
-    pub fn set_hwms(&self, out: u64, inbound: u64) {
+    pub fn set_hwms(&mut self, out: u64, inbound: u64) {
+        self.out_hwm = out;
         self.shared.hwm[self.side].store(out, Ordering::Relaxed);
         self.shared.hwm[self.peer()].store(inbound, Ordering::Relaxed);
     }
@@ -175,8 +182,13 @@ impl PipeEnd {
         if self.out_more {
             return true;
         }
+        if self.out_hwm == 0 || self.msgs_written - self.peer_read_cache < self.out_hwm {
+            return true;
+        }
+        // Looks full: the mark may have been raised since (a late bind), look again.
         let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed);
-        if hwm == 0 || self.msgs_written - self.peer_read_cache < hwm {
+        self.out_hwm = hwm;
+        if hwm == 0 {
             return true;
         }
         let peer_read = &self.shared.msgs_read[self.peer()];
@@ -256,8 +268,12 @@ impl PipeEnd {
     #[inline]
     pub fn read_spinning(&mut self, spins: u32) -> Option<Msg> {
         if spins > 0 && self.peer_routing_id.is_some() && !self.reader.peek_ready() {
-            for _ in 0..spins {
-                std::hint::spin_loop();
+            // Poll the shared position only every few pauses: each poll takes the
+            // cache line away from the writer, which needs it for every message.
+            for _ in 0..spins / 8 {
+                for _ in 0..8 {
+                    std::hint::spin_loop();
+                }
                 if self.reader.peek_ready() {
                     break;
                 }
@@ -284,10 +300,12 @@ impl PipeEnd {
         Some(msg)
     }
 
+    #[inline]
     fn count_read(&mut self) {
         self.msgs_read += 1;
-        let lwm = lwm(self.shared.hwm[self.peer()].load(Ordering::Relaxed));
-        if self.msgs_read.is_multiple_of(lwm) {
+        self.credit_countdown -= 1;
+        if self.credit_countdown == 0 {
+            self.credit_countdown = lwm(self.shared.hwm[self.peer()].load(Ordering::Relaxed));
             self.publish_credit();
         }
     }

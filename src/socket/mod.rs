@@ -236,7 +236,7 @@ impl SocketCore {
 
     fn attach_pending(&mut self, pending: PendingConnect, endpoint: &str) {
         let me = self.inproc_peer();
-        let pipe = pending.pipe;
+        let mut pipe = pending.pipe;
         pipe.set_hwms(
             pipe_hwm(&me, &pending.connecter),
             pipe_hwm(&pending.connecter, &me),
@@ -643,6 +643,9 @@ const TAG_DEAD: u32 = 0xdead_0002;
 
 /// What a `void *socket` points at. Closed handles are kept (and reused by later
 /// sockets) so a stale pointer reads as "not a socket" instead of freed memory.
+/// Aligned to two cache lines so the hot lock word never shares a line with another
+/// socket's state (sockets created together are often used by different threads).
+#[repr(align(128))]
 pub struct SocketHandle {
     tag: AtomicU32,
     core: Mutex<Option<SocketCore>>,
