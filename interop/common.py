@@ -44,7 +44,7 @@ class Workspace:
         if not os.path.exists(real):
             raise SystemExit("the real libzmq '%s' is missing (set ZMQ_REAL_LIB)" % real)
         self._add_lib("libzmq", real)
-        self.peer = peer or self._build_peer(real)
+        self.peer = os.path.abspath(peer) if peer else self._build_peer(real)
         self.serial = 0
 
     @staticmethod

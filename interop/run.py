@@ -14,6 +14,9 @@ usage: interop/run.py [--lib DIR] [--filter SUBSTR]... [--peer PATH] [-v]
   --filter SUBSTR  only the cases whose name contains SUBSTR (repeatable)
   --peer PATH      an already built peer program (default: build interop/peer.c)
   --list           print the case names only
+  --budget SECONDS cases not started within this time fail as not run
+                   (default 600: a library that times out everywhere still
+                   ends the run in bounded time)
   -v               print every peer's output, not only for failures
 
 Prints one line per case and finally "N passed, N failed[, N skipped]"; the
@@ -378,6 +381,7 @@ def main():
     ap.add_argument("--filter", action="append", default=[])
     ap.add_argument("--peer")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--budget", type=float, default=600)
     ap.add_argument("-v", action="store_true", dest="verbose")
     args = ap.parse_args()
 
@@ -402,7 +406,10 @@ def main():
         tally = Tally(args.verbose)
         t0 = time.monotonic()
         for name, tr, fn, fargs in cases:
-            if tr.family() in missing:
+            if time.monotonic() - t0 > args.budget:
+                tally.failed += 1
+                print("FAIL %s: not run, the time budget of %.0f s is spent" % (name, args.budget))
+            elif tr.family() in missing:
                 tally.skip(name, missing[tr.family()])
             elif tr.ipv6 and not v6:
                 tally.skip(name, "no IPv6 loopback on this machine")
