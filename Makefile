@@ -70,6 +70,7 @@ test: all
 	$(MAKE) --no-print-directory abi-check || failed="$$failed abi-check"; \
 	$(MAKE) --no-print-directory package-check || failed="$$failed package-check"; \
 	$(MAKE) --no-print-directory perf-smoke || failed="$$failed perf-smoke"; \
+	bash interop/check.sh $(RELEASE_DIR) || failed="$$failed interop"; \
 	$(MAKE) --no-print-directory capi-test || failed="$$failed capi-test"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi
 
