@@ -19,7 +19,7 @@ use crate::abi::*;
 use crate::mailbox::{Command, IoWake, Mailbox, PipeId};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
-use crate::zmtp::{Engine, EngineConfig, EngineEvent};
+use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent};
 
 /// Token of the thread's waker.
 pub const WAKER: Token = Token(usize::MAX);
@@ -442,7 +442,7 @@ impl Reactor {
                 .map(|(t, _)| *t)
                 .collect();
             for t in owned {
-                self.close_conn(t, None);
+                self.close_conn(t, None, CloseKind::Connection);
             }
         }
     }
@@ -544,10 +544,11 @@ impl Reactor {
         link: SocketLink,
         endpoint: String,
     ) {
-        let engine = Engine::new(
+        let mut engine = Engine::new(
             Reactor::engine_config(&link, stream.peer_address()),
             Instant::now(),
         );
+        engine.set_source_fd(stream.fd());
         if let Some(p) = &pipe {
             self.pipe_owner.insert(p.id, token);
         }
@@ -583,7 +584,9 @@ impl Reactor {
             }
             match conn.stream.read(&mut self.buf) {
                 Ok(0) => {
-                    self.close_conn(token, None);
+                    conn.engine.connection_error(libc::EPIPE);
+                    self.handle_engine_events(token);
+                    self.close_conn(token, None, CloseKind::Connection);
                     return;
                 }
                 Ok(n) => {
@@ -594,8 +597,10 @@ impl Reactor {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    self.close_conn(token, None);
+                Err(e) => {
+                    conn.engine.connection_error(errno_of(&e));
+                    self.handle_engine_events(token);
+                    self.close_conn(token, None, CloseKind::Connection);
                     return;
                 }
             }
@@ -628,9 +633,11 @@ impl Reactor {
                     conn.pending_in.push_back(msg);
                     self.deliver_pending(token);
                 }
-                EngineEvent::Closed { event, value, .. } => {
+                EngineEvent::Closed {
+                    event, value, kind, ..
+                } => {
                     let detail = (event != 0).then_some((event, value));
-                    self.close_conn(token, detail);
+                    self.close_conn(token, detail, kind);
                     return false;
                 }
             }
@@ -705,7 +712,7 @@ impl Reactor {
                 return;
             };
             if conn.engine.is_ready() {
-                while conn.engine.output().len() < WRITE_BATCH {
+                while conn.engine.output_len() < WRITE_BATCH {
                     let msg = match conn.pending_out.take() {
                         Some(m) => m,
                         None => match conn.pipe.as_mut().and_then(|p| p.read()) {
@@ -719,15 +726,22 @@ impl Reactor {
                     }
                 }
             }
-            if conn.engine.output().is_empty() {
+            if conn.engine.output_len() == 0 {
                 break;
             }
-            match conn.stream.write(conn.engine.output()) {
+            let written = {
+                let mut slices = [io::IoSlice::new(&[]); 16];
+                let n = conn.engine.output_slices(&mut slices);
+                conn.stream.write_vectored(&slices[..n])
+            };
+            match written {
                 Ok(n) => conn.engine.consume_output(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    self.close_conn(token, None);
+                Err(e) => {
+                    conn.engine.connection_error(errno_of(&e));
+                    self.handle_engine_events(token);
+                    self.close_conn(token, None, CloseKind::Connection);
                     return;
                 }
             }
@@ -736,10 +750,10 @@ impl Reactor {
         if let Some(conn) = self.conns.get_mut(&token) {
             if conn.linger.is_some()
                 && conn.pending_out.is_none()
-                && conn.engine.output().is_empty()
+                && conn.engine.output_len() == 0
                 && conn.pipe.as_mut().is_none_or(|p| p.is_finished())
             {
-                self.close_conn(token, None);
+                self.close_conn(token, None, CloseKind::Connection);
             }
         }
     }
@@ -755,7 +769,7 @@ impl Reactor {
             }
             let linger = conn.link.options.linger;
             if linger == 0 {
-                self.close_conn(token, None);
+                self.close_conn(token, None, CloseKind::Connection);
                 return;
             }
             conn.linger =
@@ -802,7 +816,7 @@ impl Reactor {
                         conn.linger = Some(c.linger_deadline);
                     }
                     if linger == 0 {
-                        self.close_conn(conn_token, None);
+                        self.close_conn(conn_token, None, CloseKind::Connection);
                     } else {
                         self.flush(conn_token);
                     }
@@ -829,7 +843,7 @@ impl Reactor {
         }
     }
 
-    fn close_conn(&mut self, token: Token, detail: Option<(i32, i32)>) {
+    fn close_conn(&mut self, token: Token, detail: Option<(i32, i32)>, kind: CloseKind) {
         let Some(mut conn) = self.conns.remove(&token) else {
             return;
         };
@@ -855,6 +869,12 @@ impl Reactor {
                     return;
                 };
                 let immediate = c.link.options.immediate;
+                if kind == CloseKind::Protocol {
+                    // libzmq does not reconnect after a peer broke the protocol.
+                    drop(pipe);
+                    self.remove_connecter(ct);
+                    return;
+                }
                 let finished = c.stopping || pipe.as_ref().is_some_and(|p| p.peer_gone);
                 if finished && (conn.linger.is_some() || c.link.options.linger == 0) {
                     drop(pipe);
@@ -1052,7 +1072,7 @@ impl Reactor {
             };
             if let Some(Some(deadline)) = conn.linger {
                 if now >= deadline {
-                    self.close_conn(t, None);
+                    self.close_conn(t, None, CloseKind::Connection);
                     continue;
                 }
             }
@@ -1070,7 +1090,7 @@ impl Reactor {
             };
             if c.linger_deadline.is_some_and(|d| now >= d) {
                 if let ConnectState::Connected(conn) = c.state {
-                    self.close_conn(conn, None);
+                    self.close_conn(conn, None, CloseKind::Connection);
                 }
                 self.remove_connecter(ct);
                 continue;

@@ -14,6 +14,12 @@ pub struct EngineConfig {
     pub metadata: Vec<(String, Vec<u8>)>,
     pub peer_address: String,
 }
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseKind {
+    Protocol,
+    Timeout,
+    Connection,
+}
 pub enum EngineEvent {
     Ready {
         peer_socket_type: i32,
@@ -25,6 +31,7 @@ pub enum EngineEvent {
         event: i32,
         value: i32,
         reason: &'static str,
+        kind: CloseKind,
     },
 }
 pub struct Engine;
@@ -50,7 +57,12 @@ impl Engine {
     pub fn is_ready(&self) -> bool {
         false
     }
-    pub fn pending_input(&self) -> usize {
+    pub fn set_source_fd(&mut self, fd: i32) {}
+    pub fn connection_error(&mut self, errno: i32) {}
+    pub fn output_len(&self) -> usize {
+        0
+    }
+    pub fn output_slices<'a>(&'a self, slices: &mut [std::io::IoSlice<'a>]) -> usize {
         0
     }
 }
