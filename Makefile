@@ -20,7 +20,7 @@ ABI_FILE ?= ../shared/abi/zmq-4.3.5.abi
 CFLAGS_EXAMPLE := -std=c11 -Wall -Wextra -Werror
 
 .PHONY: all release install hello test cargo-test abi-check package-check \
-        perf-smoke capi-test clean distclean
+        perf-smoke pyzmq-smoke capi-test clean distclean
 
 all: hello
 
@@ -71,6 +71,7 @@ test: all
 	$(MAKE) --no-print-directory package-check || failed="$$failed package-check"; \
 	$(MAKE) --no-print-directory perf-smoke || failed="$$failed perf-smoke"; \
 	bash interop/check.sh $(RELEASE_DIR) || failed="$$failed interop"; \
+	$(MAKE) --no-print-directory pyzmq-smoke || failed="$$failed pyzmq-smoke"; \
 	$(MAKE) --no-print-directory capi-test || failed="$$failed capi-test"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi
 
@@ -105,6 +106,10 @@ package-check:
 
 perf-smoke:
 	@if [ -f perf/smoke.sh ]; then echo "== perf smoke"; bash perf/smoke.sh; fi
+
+pyzmq-smoke:
+	@echo "== pyzmq on this library (LD_PRELOAD)"
+	@LD_PRELOAD=$(CURDIR)/$(RELEASE_DIR)/libzmq.so.5 /usr/bin/python3 tests/pyzmq/smoke.py
 
 capi-test:
 	@echo "== C API tests"

@@ -1,22 +1,7 @@
 /*  The socket monitor over inproc: libzmq accepts only inproc monitor endpoints,
     emits no connection events for inproc peers, and reports MONITOR_STOPPED when
     the monitored socket closes or monitoring is switched off. */
-#include <zmq.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf (stderr, "%s:%d: check failed: %s (errno %d: %s)\n",       \
-                     __FILE__, __LINE__, #cond, zmq_errno (),                  \
-                     zmq_strerror (zmq_errno ()));                             \
-            exit (1);                                                          \
-        }                                                                      \
-    } while (0)
+#include "testutil.h"
 
 /*  Receives one v1 event; returns its id and checks the second frame is empty. */
 static uint16_t recv_event (void *mon, uint32_t *value)
@@ -37,7 +22,7 @@ static uint16_t recv_event (void *mon, uint32_t *value)
 
 int main (void)
 {
-    alarm (30);
+    TEST_TIMEOUT (30);
     void *ctx = zmq_ctx_new ();
     CHECK (ctx);
     void *s = zmq_socket (ctx, ZMQ_DEALER);

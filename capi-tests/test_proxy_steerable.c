@@ -2,178 +2,7 @@
 // frames) and TERMINATE on a PAIR control socket, STATISTICS and TERMINATE
 // on a REP control socket driven by a REQ, and zmq_device (ZMQ_QUEUE)
 // forwarding like zmq_proxy until its context is terminated.
-// test helpers
-#include <errno.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <zmq.h>
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__,          \
-                     __LINE__, #cond);                                       \
-            exit (1);                                                        \
-        }                                                                    \
-    } while (0)
-
-static inline int check_rc_ (int rc, const char *expr, const char *file,
-                             int line)
-{
-    if (rc == -1) {
-        const int err = errno;
-        fprintf (stderr, "%s:%d: %s failed: %s (errno %d)\n", file, line,
-                 expr, zmq_strerror (err), err);
-        exit (1);
-    }
-    return rc;
-}
-
-//  Evaluates to the call's result; fails the test when it is -1.
-#define CHECK_RC(expr) check_rc_ ((expr), #expr, __FILE__, __LINE__)
-
-static inline void check_err_ (int rc, int err, int want, const char *expr,
-                               const char *file, int line)
-{
-    if (rc != -1 || err != want) {
-        fprintf (stderr,
-                 "%s:%d: %s: expected -1 with errno %d (%s), got %d with "
-                 "errno %d (%s)\n",
-                 file, line, expr, want, zmq_strerror (want), rc, err,
-                 zmq_strerror (err));
-        exit (1);
-    }
-}
-
-//  The call must fail with -1 and errno == want.
-#define CHECK_ERR(expr, want)                                                \
-    do {                                                                     \
-        const int rc_ = (expr);                                              \
-        check_err_ (rc_, errno, (want), #expr, __FILE__, __LINE__);          \
-    } while (0)
-
-static void watchdog_fired_ (int sig)
-{
-    static const char msg[] = "watchdog: test did not finish in time\n";
-    (void) sig;
-    if (write (2, msg, sizeof msg - 1) < 0)
-        _exit (3);
-    _exit (3);
-}
-
-//  Bounds the whole test in time: a hang becomes a failure.
-static inline void watchdog (void)
-{
-    signal (SIGALRM, watchdog_fired_);
-    alarm (30);
-}
-
-static inline long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline void sleep_ms (int ms)
-{
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
-    while (nanosleep (&ts, &ts) == -1 && errno == EINTR) {
-    }
-}
-
-static inline void *socket_ (void *ctx, int type, const char *file, int line)
-{
-    void *s = zmq_socket (ctx, type);
-    if (!s) {
-        fprintf (stderr, "%s:%d: zmq_socket (%d) failed: %s\n", file, line,
-                 type, zmq_strerror (errno));
-        exit (1);
-    }
-    return s;
-}
-
-//  A socket with every option at its default.
-#define PLAIN_SOCKET(ctx, type) socket_ ((ctx), (type), __FILE__, __LINE__)
-
-//  A socket whose blocking receives give up after 5 s, so a lost message
-//  fails at the line that waited for it.
-#define SOCKET(ctx, type) socket_bounded_ ((ctx), (type), __FILE__, __LINE__)
-
-static inline void *socket_bounded_ (void *ctx, int type, const char *file,
-                                     int line)
-{
-    void *s = socket_ (ctx, type, file, line);
-    const int timeout = 5000;
-    check_rc_ (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout),
-               "zmq_setsockopt (ZMQ_RCVTIMEO)", file, line);
-    return s;
-}
-
-#define SET_INT(s, opt, value)                                               \
-    do {                                                                     \
-        const int v_ = (value);                                              \
-        CHECK_RC (zmq_setsockopt ((s), (opt), &v_, sizeof v_));              \
-    } while (0)
-
-static inline int get_int_ (void *s, int opt, const char *file, int line)
-{
-    int value = 0;
-    size_t size = sizeof value;
-    check_rc_ (zmq_getsockopt (s, opt, &value, &size), "zmq_getsockopt",
-               file, line);
-    return value;
-}
-#define GET_INT(s, opt) get_int_ ((s), (opt), __FILE__, __LINE__)
-
-static inline void send_str_ (void *s, const char *str, int flags,
-                              const char *file, int line)
-{
-    const int len = (int) strlen (str);
-    const int rc = zmq_send (s, str, (size_t) len, flags);
-    if (rc != len) {
-        fprintf (stderr, "%s:%d: send \"%s\" returned %d: %s\n", file, line,
-                 str, rc, zmq_strerror (errno));
-        exit (1);
-    }
-}
-#define SEND_STR(s, str, flags) send_str_ ((s), (str), (flags), __FILE__, __LINE__)
-
-//  Receives one frame into buf (NUL-terminated); returns its size or -1.
-static inline int recv_buf (void *s, char *buf, size_t cap, int flags)
-{
-    const int rc = zmq_recv (s, buf, cap - 1, flags);
-    if (rc >= 0)
-        buf[(size_t) rc < cap - 1 ? (size_t) rc : cap - 1] = '\0';
-    return rc;
-}
-
-static inline void recv_str_ (void *s, const char *want, int flags,
-                              const char *file, int line)
-{
-    char buf[256];
-    const int rc = recv_buf (s, buf, sizeof buf, flags);
-    if (rc == -1) {
-        fprintf (stderr, "%s:%d: recv (want \"%s\") failed: %s\n", file,
-                 line, want, zmq_strerror (errno));
-        exit (1);
-    }
-    if ((size_t) rc != strlen (want) || memcmp (buf, want, (size_t) rc) != 0) {
-        fprintf (stderr, "%s:%d: received \"%s\" (%d bytes), want \"%s\"\n",
-                 file, line, buf, rc, want);
-        exit (1);
-    }
-}
-//  Receives one frame and checks it is exactly the string want.
-#define RECV_STR(s, want, flags) recv_str_ ((s), (want), (flags), __FILE__, __LINE__)
-
-//  Whether the frame just received has more parts after it.
-#define RCVMORE(s) GET_INT ((s), ZMQ_RCVMORE)
-// end of test helpers
+#include "testutil.h"
 #include <pthread.h>
 #include <stdint.h>
 
@@ -242,8 +71,7 @@ static void round_trip (void *req, void *rep, const char *body)
 
 static void test_pair_control (void)
 {
-    void *ctx = zmq_ctx_new ();
-    CHECK (ctx);
+    void *ctx = CHECK_PTR (zmq_ctx_new ());
     struct proxy_args args = {SOCKET (ctx, ZMQ_ROUTER),
                               SOCKET (ctx, ZMQ_DEALER),
                               SOCKET (ctx, ZMQ_PAIR), 0, 0};
@@ -314,8 +142,7 @@ static void test_pair_control (void)
 
 static void test_rep_control (void)
 {
-    void *ctx = zmq_ctx_new ();
-    CHECK (ctx);
+    void *ctx = CHECK_PTR (zmq_ctx_new ());
     struct proxy_args args = {SOCKET (ctx, ZMQ_PULL), SOCKET (ctx, ZMQ_PUSH),
                               SOCKET (ctx, ZMQ_REP), 0, 0};
     CHECK_RC (zmq_bind (args.frontend, "inproc://in"));
@@ -358,8 +185,7 @@ static void test_rep_control (void)
 
 static void test_device (void)
 {
-    void *ctx = zmq_ctx_new ();
-    CHECK (ctx);
+    void *ctx = CHECK_PTR (zmq_ctx_new ());
     struct proxy_args args = {SOCKET (ctx, ZMQ_ROUTER),
                               SOCKET (ctx, ZMQ_DEALER), NULL, 0, 0};
     CHECK_RC (zmq_bind (args.frontend, "inproc://front"));
@@ -383,7 +209,7 @@ static void test_device (void)
 
 int main (void)
 {
-    watchdog ();
+    TEST_TIMEOUT (30);
     test_pair_control ();
     test_rep_control ();
     test_device ();

@@ -1,6 +1,9 @@
 /*  Helpers shared by the C API tests: assertions that report file:line and the
-    failing expression then exit(1), a millisecond sleep, a clock, and a watchdog.
-    Only the C library, POSIX and zmq.h. */
+    failing expression then exit(1), a millisecond sleep, a clock, a watchdog,
+    and socket shortcuts (creation, int options, string frames) that fail the
+    test at the caller's line. Only the C library, POSIX and zmq.h. Everything
+    is a macro or a static inline function, so a test pays for none it leaves
+    unused. */
 #ifndef CAPI_TESTUTIL_H
 #define CAPI_TESTUTIL_H
 
@@ -106,6 +109,7 @@ static inline void *check_ptr_ (void *p, const char *expr, const char *file,
                         a_ ? a_ : "(null)", b_ ? b_ : "(null)");               \
     } while (0)
 
+/*  Sleeps ms milliseconds, resuming after a signal. */
 static inline void msleep (int ms)
 {
     struct timespec ts;
@@ -123,7 +127,7 @@ static inline long long now_ms (void)
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void test_timeout_handler_ (int sig)
+static inline void test_timeout_handler_ (int sig)
 {
     static const char m[] = "test timed out (TEST_TIMEOUT watchdog)\n";
     (void) sig;
@@ -138,5 +142,152 @@ static void test_timeout_handler_ (int sig)
         signal (SIGALRM, test_timeout_handler_);                               \
         alarm (seconds);                                                       \
     } while (0)
+
+/*  A socket with every option at its default. */
+#define PLAIN_SOCKET(ctx, type)                                                \
+    check_ptr_ (zmq_socket ((ctx), (type)), "zmq_socket (" #type ")",         \
+                __FILE__, __LINE__)
+
+/*  A socket whose blocking receives give up after 5 s, so a lost message
+    fails at the line that waited for it. */
+#define SOCKET(ctx, type)                                                      \
+    bounded_recv_ (check_ptr_ (zmq_socket ((ctx), (type)),                     \
+                               "zmq_socket (" #type ")", __FILE__, __LINE__),  \
+                   __FILE__, __LINE__)
+
+static inline void *bounded_recv_ (void *s, const char *file, int line)
+{
+    const int timeout = 5000;
+    check_rc_ (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout, sizeof timeout),
+               "zmq_setsockopt (ZMQ_RCVTIMEO)", file, line);
+    return s;
+}
+
+/*  Sets an int socket option; it must succeed. */
+#define SET_INT(s, opt, value)                                                 \
+    do {                                                                       \
+        const int v_ = (value);                                                \
+        CHECK_RC (zmq_setsockopt ((s), (opt), &v_, sizeof v_));                \
+    } while (0)
+
+/*  Reads an int socket option; it must succeed. Evaluates to its value. */
+#define GET_INT(s, opt) get_int_ ((s), (opt), __FILE__, __LINE__)
+
+static inline int get_int_ (void *s, int opt, const char *file, int line)
+{
+    int value = 0;
+    size_t size = sizeof value;
+    check_rc_ (zmq_getsockopt (s, opt, &value, &size), "zmq_getsockopt", file,
+               line);
+    return value;
+}
+
+/*  Whether the frame just received has more parts after it. */
+#define RCVMORE(s) GET_INT ((s), ZMQ_RCVMORE)
+
+/*  Prints len bytes as a C string literal would show them. */
+static inline void print_bytes_ (const void *data, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) data;
+    fputc ('"', stderr);
+    for (size_t i = 0; i < len; i++)
+        fprintf (stderr, p[i] >= 32 && p[i] < 127 ? "%c" : "\\x%02x", p[i]);
+    fputc ('"', stderr);
+}
+
+/*  Sends len bytes as one frame; all of them must go. */
+static inline void send_bytes_ (void *s, const void *data, size_t len,
+                                int flags, const char *file, int line)
+{
+    const int rc = zmq_send (s, data, len, flags);
+    if (rc != (int) len) {
+        int e = errno;
+        fprintf (stderr, "%s:%d: send of ", file, line);
+        print_bytes_ (data, len);
+        fprintf (stderr, " returned %d: %s\n", rc, zmq_strerror (e));
+        exit (1);
+    }
+}
+
+/*  Sends the string (without its NUL) as one frame. */
+#define SEND_STR(s, str, flags)                                                \
+    do {                                                                       \
+        const char *str_ = (str);                                              \
+        send_bytes_ ((s), str_, strlen (str_), (flags), __FILE__, __LINE__);   \
+    } while (0)
+
+/*  Sends the bytes of the string literal lit (it may hold NULs). */
+#define SEND_BYTES(s, lit, flags)                                              \
+    send_bytes_ ((s), (lit), sizeof (lit) - 1, (flags), __FILE__, __LINE__)
+
+/*  Receives one frame into buf (NUL-terminated, cut to cap - 1 bytes);
+    returns zmq_recv's result: the frame's full size, or -1. */
+static inline int recv_buf (void *s, char *buf, size_t cap, int flags)
+{
+    const int rc = zmq_recv (s, buf, cap - 1, flags);
+    if (rc >= 0)
+        buf[(size_t) rc < cap - 1 ? (size_t) rc : cap - 1] = '\0';
+    return rc;
+}
+
+/*  Receives one frame that must be exactly the len bytes of want; then,
+    unless more is -1, ZMQ_RCVMORE must be more. */
+static inline void recv_bytes_ (void *s, const void *want, size_t len,
+                                int flags, int more, const char *file,
+                                int line)
+{
+    char buf[256];
+    const int rc = zmq_recv (s, buf, sizeof buf, flags);
+    if (rc == -1) {
+        int e = errno;
+        fprintf (stderr, "%s:%d: recv (want ", file, line);
+        print_bytes_ (want, len);
+        fprintf (stderr, ") failed: %s\n", zmq_strerror (e));
+        exit (1);
+    }
+    if (len > sizeof buf || (size_t) rc != len
+        || memcmp (buf, want, len) != 0) {
+        fprintf (stderr, "%s:%d: received %d bytes ", file, line, rc);
+        print_bytes_ (buf, (size_t) rc < sizeof buf ? (size_t) rc : sizeof buf);
+        fprintf (stderr, ", want %zu bytes ", len);
+        print_bytes_ (want, len);
+        fputc ('\n', stderr);
+        exit (1);
+    }
+    if (more != -1 && get_int_ (s, ZMQ_RCVMORE, file, line) != more) {
+        fprintf (stderr, "%s:%d: ZMQ_RCVMORE is not %d\n", file, line, more);
+        exit (1);
+    }
+}
+
+/*  Receives one frame and checks it is exactly the string want. */
+#define RECV_STR(s, want, flags)                                               \
+    do {                                                                       \
+        const char *want_ = (want);                                            \
+        recv_bytes_ ((s), want_, strlen (want_), (flags), -1, __FILE__,        \
+                     __LINE__);                                                \
+    } while (0)
+
+/*  Receives one frame: exactly the bytes of the string literal lit. */
+#define RECV_BYTES(s, lit)                                                     \
+    recv_bytes_ ((s), (lit), sizeof (lit) - 1, 0, -1, __FILE__, __LINE__)
+
+/*  The same, and ZMQ_RCVMORE must then be more (0 or 1). */
+#define RECV_BYTES_MORE(s, lit, more)                                          \
+    recv_bytes_ ((s), (lit), sizeof (lit) - 1, 0, (more), __FILE__, __LINE__)
+
+/*  Nothing arrives on s within ms milliseconds (0: none is queued now). */
+static inline void expect_nothing_ (void *s, int ms, const char *file,
+                                    int line)
+{
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    const int rc = check_rc_ (zmq_poll (&item, 1, ms), "zmq_poll", file, line);
+    if (rc != 0) {
+        fprintf (stderr, "%s:%d: a message arrived, expected none\n", file,
+                 line);
+        exit (1);
+    }
+}
+#define EXPECT_NOTHING(s, ms) expect_nothing_ ((s), (ms), __FILE__, __LINE__)
 
 #endif

@@ -1,5 +1,7 @@
 /* Shared helpers for the perf tools: argument parsing, a monotonic clock,
-   error reporting in libzmq's perf-tool style, and resource limits.
+   error reporting in libzmq's perf-tool style, resource limits, socket and
+   thread set-up that fails the tool on error, the measured message loops,
+   and the output lines.
    Everything here uses only zmq.h and POSIX, so the same binary runs
    against any libzmq.so.5 that LD_LIBRARY_PATH selects. */
 #ifndef PERF_COMMON_H
@@ -9,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,21 @@ static inline void perf_fail_msg (const char *text)
     exit (1);
 }
 
+/* Print "usage: <tool> <arguments>" and leave with a failing status. */
+static inline void perf_usage (const char *usage)
+{
+    printf ("usage: %s\n", usage);
+    fflush (stdout);
+    exit (1);
+}
+
+/* The tool takes exactly want - 1 arguments. */
+static inline void perf_args (int argc, int want, const char *usage)
+{
+    if (argc != want)
+        perf_usage (usage);
+}
+
 /* Strict non-negative integer argument; a typo must not become 0. */
 static inline long perf_arg (const char *text, const char *name, long min)
 {
@@ -56,11 +74,17 @@ static inline double perf_now_us (void)
     return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
 }
 
-/* Elapsed microseconds, never zero so rates stay finite. */
+/* Microseconds from start to end, never zero so rates stay finite. */
+static inline double perf_span_us (double start_us, double end_us)
+{
+    double e = end_us - start_us;
+    return e > 0.0 ? e : 1.0;
+}
+
+/* Elapsed microseconds since start, never zero. */
 static inline double perf_elapsed_us (double start_us)
 {
-    double e = perf_now_us () - start_us;
-    return e > 0.0 ? e : 1.0;
+    return perf_span_us (start_us, perf_now_us ());
 }
 
 /* Raise the soft open-file limit to at least `want` (up to the hard limit):
@@ -92,17 +116,25 @@ static inline long perf_rss_kib (void)
     return resident * (sysconf (_SC_PAGESIZE) / 1024);
 }
 
+/* Print the two "mean throughput" lines of libzmq's local_thr for count
+   messages of size bytes in elapsed_us. */
+static inline void
+perf_print_throughput (long message_size, long message_count, double elapsed_us)
+{
+    double throughput = (double) message_count / elapsed_us * 1e6;
+    double megabits = throughput * (double) message_size * 8.0 / 1e6;
+    printf ("mean throughput: %d [msg/s]\n", (int) throughput);
+    printf ("mean throughput: %.3f [Mb/s]\n", megabits);
+    fflush (stdout);
+}
+
 /* Print the four lines libzmq's local_thr / inproc_thr print. */
 static inline void
 perf_print_thr (long message_size, long message_count, double elapsed_us)
 {
-    double throughput = (double) message_count / elapsed_us * 1e6;
-    double megabits = throughput * (double) message_size * 8.0 / 1e6;
     printf ("message size: %d [B]\n", (int) message_size);
     printf ("message count: %d\n", (int) message_count);
-    printf ("mean throughput: %d [msg/s]\n", (int) throughput);
-    printf ("mean throughput: %.3f [Mb/s]\n", megabits);
-    fflush (stdout);
+    perf_print_throughput (message_size, message_count, elapsed_us);
 }
 
 /* Print the three lines libzmq's remote_lat / inproc_lat print; the latency
@@ -115,6 +147,181 @@ perf_print_lat (long message_size, long roundtrip_count, double elapsed_us)
     printf ("average latency: %.3f [us]\n",
             elapsed_us / ((double) roundtrip_count * 2.0));
     fflush (stdout);
+}
+
+/* Set-up steps that end the tool with "error in <call>: <reason>". */
+
+static inline void *perf_ctx (void)
+{
+    void *ctx = zmq_ctx_new ();
+    if (!ctx)
+        perf_fail ("zmq_ctx_new");
+    return ctx;
+}
+
+/* A context for a scale tool: room for `sockets` sockets and `files` open
+   descriptors. */
+static inline void *perf_ctx_for (long sockets, rlim_t files)
+{
+    perf_raise_nofile (files);
+    void *ctx = perf_ctx ();
+    if (zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, (int) sockets + 64) != 0)
+        perf_fail ("zmq_ctx_set");
+    return ctx;
+}
+
+static inline void perf_term (void *ctx)
+{
+    if (zmq_ctx_term (ctx) != 0)
+        perf_fail ("zmq_ctx_term");
+}
+
+static inline void *perf_socket (void *ctx, int type)
+{
+    void *s = zmq_socket (ctx, type);
+    if (!s)
+        perf_fail ("zmq_socket");
+    return s;
+}
+
+static inline void perf_bind (void *s, const char *endpoint)
+{
+    if (zmq_bind (s, endpoint) != 0)
+        perf_fail ("zmq_bind");
+}
+
+static inline void perf_connect (void *s, const char *endpoint)
+{
+    if (zmq_connect (s, endpoint) != 0)
+        perf_fail ("zmq_connect");
+}
+
+static inline void perf_set_int (void *s, int option, int value)
+{
+    if (zmq_setsockopt (s, option, &value, sizeof value) != 0)
+        perf_fail ("zmq_setsockopt");
+}
+
+static inline void perf_close (void *s)
+{
+    if (zmq_close (s) != 0)
+        perf_fail ("zmq_close");
+}
+
+/* Close without waiting for anything still queued. */
+static inline void perf_close_now (void *s)
+{
+    perf_set_int (s, ZMQ_LINGER, 0);
+    perf_close (s);
+}
+
+static inline void perf_thread_start (pthread_t *t, void *(*fn) (void *),
+                                      void *arg)
+{
+    int rc = pthread_create (t, NULL, fn, arg);
+    if (rc != 0) {
+        printf ("error in pthread_create: %s\n", strerror (rc));
+        exit (1);
+    }
+}
+
+static inline void perf_thread_join (pthread_t t)
+{
+    int rc = pthread_join (t, NULL);
+    if (rc != 0) {
+        printf ("error in pthread_join: %s\n", strerror (rc));
+        exit (1);
+    }
+}
+
+/* The measured loops of libzmq's tools. */
+
+/* Receive one message into msg; it must be message_size bytes long. */
+static inline void perf_recv_sized (zmq_msg_t *msg, void *s, long message_size)
+{
+    if (zmq_msg_recv (msg, s, 0) < 0)
+        perf_fail ("zmq_msg_recv");
+    if ((long) zmq_msg_size (msg) != message_size)
+        perf_fail_msg ("message of incorrect size received");
+}
+
+/* Send message_count messages of message_size bytes, a fresh one each time
+   and left unfilled: the cost measured is the library's, not memset's. */
+static inline void perf_send_many (void *s, long message_size,
+                                   long message_count)
+{
+    for (long i = 0; i < message_count; i++) {
+        zmq_msg_t msg;
+        if (zmq_msg_init_size (&msg, (size_t) message_size) != 0)
+            perf_fail ("zmq_msg_init_size");
+        if (zmq_msg_send (&msg, s, 0) < 0)
+            perf_fail ("zmq_msg_send");
+    }
+}
+
+/* Receive message_count messages of message_size bytes; returns the
+   microseconds from the first to the last, so that connection set-up is
+   not counted, as libzmq's local_thr does. */
+static inline double perf_recv_many (void *s, long message_size,
+                                     long message_count)
+{
+    zmq_msg_t msg;
+    if (zmq_msg_init (&msg) != 0)
+        perf_fail ("zmq_msg_init");
+    double start = 0.0;
+    for (long i = 0; i < message_count; i++) {
+        perf_recv_sized (&msg, s, message_size);
+        if (i == 0)
+            start = perf_now_us ();
+    }
+    double elapsed = perf_elapsed_us (start);
+    if (zmq_msg_close (&msg) != 0)
+        perf_fail ("zmq_msg_close");
+    return elapsed;
+}
+
+/* Return each of roundtrip_count requests to its sender; a negative
+   message_size accepts any size. */
+static inline void perf_echo (void *s, long message_size, long roundtrip_count)
+{
+    zmq_msg_t msg;
+    if (zmq_msg_init (&msg) != 0)
+        perf_fail ("zmq_msg_init");
+    for (long i = 0; i < roundtrip_count; i++) {
+        if (message_size < 0) {
+            if (zmq_msg_recv (&msg, s, 0) < 0)
+                perf_fail ("zmq_msg_recv");
+        } else {
+            perf_recv_sized (&msg, s, message_size);
+        }
+        if (zmq_msg_send (&msg, s, 0) < 0)
+            perf_fail ("zmq_msg_send");
+    }
+    if (zmq_msg_close (&msg) != 0)
+        perf_fail ("zmq_msg_close");
+}
+
+/* Make roundtrip_count request/reply roundtrips of message_size zeroed
+   bytes; returns the elapsed microseconds. */
+static inline double perf_roundtrips (void *s, long message_size,
+                                      long roundtrip_count)
+{
+    zmq_msg_t msg;
+    if (zmq_msg_init_size (&msg, (size_t) message_size) != 0)
+        perf_fail ("zmq_msg_init_size");
+    if (message_size > 0)
+        memset (zmq_msg_data (&msg), 0, (size_t) message_size);
+
+    double start = perf_now_us ();
+    for (long i = 0; i < roundtrip_count; i++) {
+        if (zmq_msg_send (&msg, s, 0) < 0)
+            perf_fail ("zmq_msg_send");
+        perf_recv_sized (&msg, s, message_size);
+    }
+    double elapsed = perf_elapsed_us (start);
+    if (zmq_msg_close (&msg) != 0)
+        perf_fail ("zmq_msg_close");
+    return elapsed;
 }
 
 /* Watch the connections of socket s, so that perf_wait_peer_gone can later

@@ -7,7 +7,6 @@
    usage: proxy_thr <message-size> <message-count> [<pushers> <pullers>] */
 #include "common.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 
 #define HWM 10000
@@ -30,27 +29,21 @@ static int proxy_ready;
 
 static void set_hwm (void *s)
 {
-    int hwm = HWM;
-    if (zmq_setsockopt (s, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0)
-        perf_fail ("zmq_setsockopt");
-    if (zmq_setsockopt (s, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0)
-        perf_fail ("zmq_setsockopt");
+    perf_set_int (s, ZMQ_SNDHWM, HWM);
+    perf_set_int (s, ZMQ_RCVHWM, HWM);
 }
 
 static void *proxy_main (void *arg)
 {
     (void) arg;
-    void *front = zmq_socket (ctx, ZMQ_PULL);
-    void *back = zmq_socket (ctx, ZMQ_PUSH);
-    void *control = zmq_socket (ctx, ZMQ_REP);
-    if (!front || !back || !control)
-        perf_fail ("zmq_socket");
+    void *front = perf_socket (ctx, ZMQ_PULL);
+    void *back = perf_socket (ctx, ZMQ_PUSH);
+    void *control = perf_socket (ctx, ZMQ_REP);
     set_hwm (front);
     set_hwm (back);
-    if (zmq_bind (front, "inproc://proxy_front") != 0
-        || zmq_bind (back, "inproc://proxy_back") != 0
-        || zmq_bind (control, "inproc://proxy_control") != 0)
-        perf_fail ("zmq_bind");
+    perf_bind (front, "inproc://proxy_front");
+    perf_bind (back, "inproc://proxy_back");
+    perf_bind (control, "inproc://proxy_control");
 
     /* Peers connect only once every endpoint exists. */
     pthread_mutex_lock (&ready_lock);
@@ -61,48 +54,33 @@ static void *proxy_main (void *arg)
     if (zmq_proxy_steerable (front, back, NULL, control) != 0)
         perf_fail ("zmq_proxy_steerable");
 
-    if (zmq_close (front) != 0 || zmq_close (back) != 0
-        || zmq_close (control) != 0)
-        perf_fail ("zmq_close");
+    perf_close (front);
+    perf_close (back);
+    perf_close (control);
     return NULL;
 }
 
 static void *pusher_main (void *arg)
 {
     long share = (long) (intptr_t) arg;
-    void *s = zmq_socket (ctx, ZMQ_PUSH);
-    if (!s)
-        perf_fail ("zmq_socket");
+    void *s = perf_socket (ctx, ZMQ_PUSH);
     set_hwm (s);
-    if (zmq_connect (s, "inproc://proxy_front") != 0)
-        perf_fail ("zmq_connect");
+    perf_connect (s, "inproc://proxy_front");
     pthread_barrier_wait (&start_gate);
-    for (long i = 0; i < share; i++) {
-        zmq_msg_t msg;
-        if (zmq_msg_init_size (&msg, (size_t) message_size) != 0)
-            perf_fail ("zmq_msg_init_size");
-        if (zmq_msg_send (&msg, s, 0) < 0)
-            perf_fail ("zmq_msg_send");
-    }
-    if (zmq_close (s) != 0)
-        perf_fail ("zmq_close");
+    perf_send_many (s, message_size, share);
+    perf_close (s);
     return NULL;
 }
 
 static void *puller_main (void *arg)
 {
     (void) arg;
-    void *s = zmq_socket (ctx, ZMQ_PULL);
-    if (!s)
-        perf_fail ("zmq_socket");
+    void *s = perf_socket (ctx, ZMQ_PULL);
     set_hwm (s);
     /* Pullers cannot know their share (the backend skips full pipes), so
        they wake now and then to see whether the total has been reached. */
-    int timeout_ms = 100;
-    if (zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms) != 0)
-        perf_fail ("zmq_setsockopt");
-    if (zmq_connect (s, "inproc://proxy_back") != 0)
-        perf_fail ("zmq_connect");
+    perf_set_int (s, ZMQ_RCVTIMEO, 100);
+    perf_connect (s, "inproc://proxy_back");
     pthread_barrier_wait (&start_gate);
 
     zmq_msg_t msg;
@@ -123,27 +101,15 @@ static void *puller_main (void *arg)
     }
     if (zmq_msg_close (&msg) != 0)
         perf_fail ("zmq_msg_close");
-    if (zmq_close (s) != 0)
-        perf_fail ("zmq_close");
+    perf_close (s);
     return NULL;
-}
-
-static void start_thread (pthread_t *t, void *(*fn) (void *), void *arg)
-{
-    int rc = pthread_create (t, NULL, fn, arg);
-    if (rc != 0) {
-        printf ("error in pthread_create: %s\n", strerror (rc));
-        exit (1);
-    }
 }
 
 int main (int argc, char *argv[])
 {
-    if (argc != 3 && argc != 5) {
-        printf ("usage: proxy_thr <message-size> <message-count> "
-                "[<pushers> <pullers>]\n");
-        return 1;
-    }
+    if (argc != 3 && argc != 5)
+        perf_usage ("proxy_thr <message-size> <message-count> "
+                    "[<pushers> <pullers>]");
     message_size = perf_arg (argv[1], "message size", 0);
     message_count = perf_arg (argv[2], "message count", 1);
     if (argc == 5) {
@@ -153,12 +119,10 @@ int main (int argc, char *argv[])
             perf_fail_msg ("at most 64 pushers and 64 pullers");
     }
 
-    ctx = zmq_ctx_new ();
-    if (!ctx)
-        perf_fail ("zmq_ctx_new");
+    ctx = perf_ctx ();
 
     pthread_t proxy;
-    start_thread (&proxy, proxy_main, NULL);
+    perf_thread_start (&proxy, proxy_main, NULL);
     pthread_mutex_lock (&ready_lock);
     while (!proxy_ready)
         pthread_cond_wait (&ready_cond, &ready_lock);
@@ -167,37 +131,33 @@ int main (int argc, char *argv[])
     pthread_barrier_init (&start_gate, NULL, (unsigned) (pushers + pullers + 1));
     pthread_t push_threads[MAX_PEERS], pull_threads[MAX_PEERS];
     for (long i = 0; i < pullers; i++)
-        start_thread (&pull_threads[i], puller_main, NULL);
+        perf_thread_start (&pull_threads[i], puller_main, NULL);
     for (long i = 0; i < pushers; i++) {
         long share = message_count / pushers + (i < message_count % pushers);
-        start_thread (&push_threads[i], pusher_main, (void *) (intptr_t) share);
+        perf_thread_start (&push_threads[i], pusher_main,
+                           (void *) (intptr_t) share);
     }
 
     pthread_barrier_wait (&start_gate);
     double start = perf_now_us ();
 
     for (long i = 0; i < pushers; i++)
-        pthread_join (push_threads[i], NULL);
+        perf_thread_join (push_threads[i]);
     for (long i = 0; i < pullers; i++)
-        pthread_join (pull_threads[i], NULL);
-    double elapsed = end_us - start > 0.0 ? end_us - start : 1.0;
+        perf_thread_join (pull_threads[i]);
+    double elapsed = perf_span_us (start, end_us);
 
     perf_print_thr (message_size, message_count, elapsed);
 
     /* Steer the proxy out of its loop. */
-    void *control = zmq_socket (ctx, ZMQ_REQ);
-    if (!control)
-        perf_fail ("zmq_socket");
-    if (zmq_connect (control, "inproc://proxy_control") != 0)
-        perf_fail ("zmq_connect");
+    void *control = perf_socket (ctx, ZMQ_REQ);
+    perf_connect (control, "inproc://proxy_control");
     if (zmq_send (control, "TERMINATE", 9, 0) != 9)
         perf_fail ("zmq_send");
-    pthread_join (proxy, NULL);
-    if (zmq_close (control) != 0)
-        perf_fail ("zmq_close");
+    perf_thread_join (proxy);
+    perf_close (control);
 
     pthread_barrier_destroy (&start_gate);
-    if (zmq_ctx_term (ctx) != 0)
-        perf_fail ("zmq_ctx_term");
+    perf_term (ctx);
     return 0;
 }

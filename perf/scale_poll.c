@@ -6,21 +6,12 @@
 
 int main (int argc, char *argv[])
 {
-    if (argc != 3) {
-        printf ("usage: scale_poll <sockets> <poll-count>\n");
-        return 1;
-    }
+    perf_args (argc, 3, "scale_poll <sockets> <poll-count>");
     long pairs = (perf_arg (argv[1], "sockets", 2) + 1) / 2;
     long sockets = pairs * 2;
     long poll_count = perf_arg (argv[2], "poll count", 1);
 
-    perf_raise_nofile ((rlim_t) (sockets * 2 + 256));
-
-    void *ctx = zmq_ctx_new ();
-    if (!ctx)
-        perf_fail ("zmq_ctx_new");
-    if (zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, (int) sockets + 64) != 0)
-        perf_fail ("zmq_ctx_set");
+    void *ctx = perf_ctx_for (sockets, (rlim_t) (sockets * 2 + 256));
 
     zmq_pollitem_t *items = calloc ((size_t) sockets, sizeof *items);
     if (!items)
@@ -28,14 +19,10 @@ int main (int argc, char *argv[])
     for (long p = 0; p < pairs; p++) {
         char endpoint[64];
         snprintf (endpoint, sizeof endpoint, "inproc://scale_poll_%ld", p);
-        void *a = zmq_socket (ctx, ZMQ_PAIR);
-        void *b = zmq_socket (ctx, ZMQ_PAIR);
-        if (!a || !b)
-            perf_fail ("zmq_socket");
-        if (zmq_bind (a, endpoint) != 0)
-            perf_fail ("zmq_bind");
-        if (zmq_connect (b, endpoint) != 0)
-            perf_fail ("zmq_connect");
+        void *a = perf_socket (ctx, ZMQ_PAIR);
+        void *b = perf_socket (ctx, ZMQ_PAIR);
+        perf_bind (a, endpoint);
+        perf_connect (b, endpoint);
         items[2 * p].socket = a;
         items[2 * p].events = ZMQ_POLLIN;
         items[2 * p + 1].socket = b;
@@ -63,10 +50,8 @@ int main (int argc, char *argv[])
     fflush (stdout);
 
     for (long i = 0; i < sockets; i++)
-        if (zmq_close (items[i].socket) != 0)
-            perf_fail ("zmq_close");
-    if (zmq_ctx_term (ctx) != 0)
-        perf_fail ("zmq_ctx_term");
+        perf_close (items[i].socket);
+    perf_term (ctx);
     free (items);
     return 0;
 }

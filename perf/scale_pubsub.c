@@ -7,8 +7,6 @@
    usage: scale_pubsub <bind-to> <subscribers> <message-size> <message-count> */
 #include "common.h"
 
-#include <pthread.h>
-
 #define WINDOW 4000
 #define HWM 10000
 
@@ -53,55 +51,35 @@ static void *receiver (void *arg)
     return NULL;
 }
 
-static void set_int (void *s, int option, int value)
-{
-    if (zmq_setsockopt (s, option, &value, sizeof value) != 0)
-        perf_fail ("zmq_setsockopt");
-}
-
 int main (int argc, char *argv[])
 {
-    if (argc != 5) {
-        printf ("usage: scale_pubsub <bind-to> <subscribers> <message-size> "
-                "<message-count>\n");
-        return 1;
-    }
+    perf_args (argc, 5,
+               "scale_pubsub <bind-to> <subscribers> <message-size> "
+               "<message-count>");
     const char *bind_to = argv[1];
     subscribers = perf_arg (argv[2], "subscribers", 1);
     /* Data messages are never empty: empty ones mark the join phase. */
     message_size = perf_arg (argv[3], "message size", 1);
     message_count = perf_arg (argv[4], "message count", 1);
 
-    perf_raise_nofile ((rlim_t) (subscribers * 4 + 256));
+    void *ctx = perf_ctx_for (subscribers, (rlim_t) (subscribers * 4 + 256));
 
-    void *ctx = zmq_ctx_new ();
-    if (!ctx)
-        perf_fail ("zmq_ctx_new");
-    if (zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, (int) subscribers + 64) != 0)
-        perf_fail ("zmq_ctx_set");
-
-    void *pub = zmq_socket (ctx, ZMQ_PUB);
-    if (!pub)
-        perf_fail ("zmq_socket");
-    set_int (pub, ZMQ_SNDHWM, HWM);
-    set_int (pub, ZMQ_BACKLOG, (int) subscribers);
-    if (zmq_bind (pub, bind_to) != 0)
-        perf_fail ("zmq_bind");
+    void *pub = perf_socket (ctx, ZMQ_PUB);
+    perf_set_int (pub, ZMQ_SNDHWM, HWM);
+    perf_set_int (pub, ZMQ_BACKLOG, (int) subscribers);
+    perf_bind (pub, bind_to);
 
     subs = calloc ((size_t) subscribers, sizeof *subs);
     int *joined = calloc ((size_t) subscribers, sizeof *joined);
     if (!subs || !joined)
         perf_fail_msg ("out of memory");
     for (long i = 0; i < subscribers; i++) {
-        subs[i] = zmq_socket (ctx, ZMQ_SUB);
-        if (!subs[i])
-            perf_fail ("zmq_socket");
-        set_int (subs[i], ZMQ_RCVHWM, HWM);
-        set_int (subs[i], ZMQ_RCVTIMEO, 10000);
+        subs[i] = perf_socket (ctx, ZMQ_SUB);
+        perf_set_int (subs[i], ZMQ_RCVHWM, HWM);
+        perf_set_int (subs[i], ZMQ_RCVTIMEO, 10000);
         if (zmq_setsockopt (subs[i], ZMQ_SUBSCRIBE, "", 0) != 0)
             perf_fail ("zmq_setsockopt");
-        if (zmq_connect (subs[i], bind_to) != 0)
-            perf_fail ("zmq_connect");
+        perf_connect (subs[i], bind_to);
     }
 
     /* Join phase: publish empty messages until every SUB has received one,
@@ -130,11 +108,7 @@ int main (int argc, char *argv[])
 
     pthread_t thread;
     double start = perf_now_us ();
-    int rc = pthread_create (&thread, NULL, receiver, NULL);
-    if (rc != 0) {
-        printf ("error in pthread_create: %s\n", strerror (rc));
-        return 1;
-    }
+    perf_thread_start (&thread, receiver, NULL);
     for (long m = 0; m < message_count; m++) {
         pthread_mutex_lock (&progress_lock);
         while (m - collected >= WINDOW)
@@ -143,31 +117,20 @@ int main (int argc, char *argv[])
         if (zmq_send (pub, payload, (size_t) message_size, 0) < 0)
             perf_fail ("zmq_send");
     }
-    pthread_join (thread, NULL);
-    double elapsed = end_us - start > 0.0 ? end_us - start : 1.0;
+    perf_thread_join (thread);
+    double elapsed = perf_span_us (start, end_us);
 
     long delivered = subscribers * message_count;
-    double throughput = (double) delivered / elapsed * 1e6;
     printf ("subscribers: %ld\n", subscribers);
     printf ("message size: %d [B]\n", (int) message_size);
     printf ("message count: %ld\n", message_count);
     printf ("delivered count: %ld\n", delivered);
-    printf ("mean throughput: %d [msg/s]\n", (int) throughput);
-    printf ("mean throughput: %.3f [Mb/s]\n",
-            throughput * (double) message_size * 8.0 / 1e6);
-    fflush (stdout);
+    perf_print_throughput (message_size, delivered, elapsed);
 
-    int linger = 0;
-    for (long i = 0; i < subscribers; i++) {
-        set_int (subs[i], ZMQ_LINGER, linger);
-        if (zmq_close (subs[i]) != 0)
-            perf_fail ("zmq_close");
-    }
-    set_int (pub, ZMQ_LINGER, linger);
-    if (zmq_close (pub) != 0)
-        perf_fail ("zmq_close");
-    if (zmq_ctx_term (ctx) != 0)
-        perf_fail ("zmq_ctx_term");
+    for (long i = 0; i < subscribers; i++)
+        perf_close_now (subs[i]);
+    perf_close_now (pub);
+    perf_term (ctx);
     free (subs);
     free (joined);
     free (payload);

@@ -8,43 +8,26 @@
 
 int main (int argc, char *argv[])
 {
-    if (argc != 5) {
-        printf ("usage: scale_router <bind-to> <connections> <message-size> "
-                "<rounds>\n");
-        return 1;
-    }
+    perf_args (argc, 5,
+               "scale_router <bind-to> <connections> <message-size> "
+               "<rounds>");
     const char *bind_to = argv[1];
     long connections = perf_arg (argv[2], "connections", 1);
     long message_size = perf_arg (argv[3], "message size", 0);
     long rounds = perf_arg (argv[4], "rounds", 1);
 
     /* A socket holds a mailbox descriptor, a tcp connection one per end. */
-    perf_raise_nofile ((rlim_t) (connections * 4 + 256));
+    void *ctx = perf_ctx_for (connections, (rlim_t) (connections * 4 + 256));
 
-    void *ctx = zmq_ctx_new ();
-    if (!ctx)
-        perf_fail ("zmq_ctx_new");
-    if (zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, (int) connections + 64) != 0)
-        perf_fail ("zmq_ctx_set");
-
-    void *router = zmq_socket (ctx, ZMQ_ROUTER);
-    if (!router)
-        perf_fail ("zmq_socket");
-    int one = 1;
+    void *router = perf_socket (ctx, ZMQ_ROUTER);
     /* Unroutable messages become errors instead of silent drops. */
-    if (zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0)
-        perf_fail ("zmq_setsockopt");
-    int timeout_ms = 10000;
-    if (zmq_setsockopt (router, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms)
-        != 0)
-        perf_fail ("zmq_setsockopt");
+    perf_set_int (router, ZMQ_ROUTER_MANDATORY, 1);
+    const int timeout_ms = 10000;
+    perf_set_int (router, ZMQ_RCVTIMEO, timeout_ms);
     /* Room for every connection attempt at once, so the kernel never drops
        a SYN and the timing does not include its retransmission delay. */
-    int backlog = (int) connections;
-    if (zmq_setsockopt (router, ZMQ_BACKLOG, &backlog, sizeof backlog) != 0)
-        perf_fail ("zmq_setsockopt");
-    if (zmq_bind (router, bind_to) != 0)
-        perf_fail ("zmq_bind");
+    perf_set_int (router, ZMQ_BACKLOG, (int) connections);
+    perf_bind (router, bind_to);
 
     void **dealers = calloc ((size_t) connections, sizeof *dealers);
     if (!dealers)
@@ -53,18 +36,13 @@ int main (int argc, char *argv[])
     long rss_before = perf_rss_kib ();
     double start = perf_now_us ();
     for (long i = 0; i < connections; i++) {
-        void *d = zmq_socket (ctx, ZMQ_DEALER);
-        if (!d)
-            perf_fail ("zmq_socket");
+        void *d = perf_socket (ctx, ZMQ_DEALER);
         char id[16];
         int id_len = snprintf (id, sizeof id, "d%ld", i);
         if (zmq_setsockopt (d, ZMQ_ROUTING_ID, id, (size_t) id_len) != 0)
             perf_fail ("zmq_setsockopt");
-        if (zmq_setsockopt (d, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms)
-            != 0)
-            perf_fail ("zmq_setsockopt");
-        if (zmq_connect (d, bind_to) != 0)
-            perf_fail ("zmq_connect");
+        perf_set_int (d, ZMQ_RCVTIMEO, timeout_ms);
+        perf_connect (d, bind_to);
         /* Queued until the connection is up; its arrival proves it. */
         if (zmq_send (d, "", 0, 0) != 0)
             perf_fail ("zmq_send");
@@ -119,17 +97,10 @@ int main (int argc, char *argv[])
     printf ("mean throughput: %d [msg/s]\n", (int) throughput);
     fflush (stdout);
 
-    int linger = 0;
-    for (long i = 0; i < connections; i++) {
-        zmq_setsockopt (dealers[i], ZMQ_LINGER, &linger, sizeof linger);
-        if (zmq_close (dealers[i]) != 0)
-            perf_fail ("zmq_close");
-    }
-    zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_close (router) != 0)
-        perf_fail ("zmq_close");
-    if (zmq_ctx_term (ctx) != 0)
-        perf_fail ("zmq_ctx_term");
+    for (long i = 0; i < connections; i++)
+        perf_close_now (dealers[i]);
+    perf_close_now (router);
+    perf_term (ctx);
     free (dealers);
     free (payload);
     free (sink);

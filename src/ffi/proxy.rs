@@ -19,7 +19,11 @@ struct SideStats {
     bytes_out: u64,
 }
 
-/// Moves one whole message from `from` to `to`, copying each part to `capture`.
+/// Most messages moved per wake-up before the other side gets its turn.
+const BURST: usize = 1000;
+
+/// Moves whole messages from `from` to `to` while some are ready (up to a burst),
+/// copying each part to `capture`.
 fn forward(
     from: &SocketHandle,
     to: &SocketHandle,
@@ -27,8 +31,28 @@ fn forward(
     from_stats: &mut SideStats,
     to_stats: &mut SideStats,
 ) -> ZResult<()> {
+    for _ in 0..BURST {
+        match forward_one(from, to, capture, from_stats, to_stats) {
+            Err(Errno::EAGAIN) => return Ok(()),
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// Moves one whole message if one is ready (EAGAIN if none).
+fn forward_one(
+    from: &SocketHandle,
+    to: &SocketHandle,
+    capture: Option<&SocketHandle>,
+    from_stats: &mut SideStats,
+    to_stats: &mut SideStats,
+) -> ZResult<()> {
+    let mut first = true;
     loop {
-        let mut msg = from.recv(0)?;
+        // Only the first part may be absent; the rest of a message is always there.
+        let mut msg = from.recv(if first { ZMQ_DONTWAIT } else { 0 })?;
+        first = false;
         let more = msg.more();
         let len = msg.len() as u64;
         let flags = if more { ZMQ_SNDMORE } else { 0 };

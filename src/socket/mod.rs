@@ -697,22 +697,26 @@ impl SocketHandle {
         Ok(())
     }
 
-    /// `zmq_msg_send` with libzmq's blocking, timeout and ETERM rules.
-    pub fn send(&self, msg: &mut Msg, flags: i32) -> ZResult<()> {
+    /// Runs `attempt` until it stops answering EAGAIN, the way libzmq blocks: at once
+    /// with DONTWAIT or a zero timeout, until `timeout_ms` otherwise (-1: forever), and
+    /// ETERM as soon as the context terminates. `attempt` gets whether it may wait.
+    fn blocking<T>(
+        &self,
+        flags: i32,
+        timeout_of: impl Fn(&Options) -> i32,
+        mut attempt: impl FnMut(&mut SocketCore, bool) -> ZResult<T>,
+    ) -> ZResult<T> {
         let mut deadline = None;
-        msg.set_more(flags & ZMQ_SNDMORE != 0);
         loop {
             let signal = {
                 let mut core = self.lock()?;
                 core.check_alive()?;
                 core.process_commands();
-                match core.try_send(msg) {
-                    Err(Errno::EAGAIN) => {}
+                let timeout = timeout_of(&core.options);
+                let may_wait = flags & ZMQ_DONTWAIT == 0 && timeout != 0;
+                match attempt(&mut core, may_wait) {
+                    Err(Errno::EAGAIN) if may_wait => {}
                     r => return r,
-                }
-                let timeout = core.options.sndtimeo;
-                if flags & ZMQ_DONTWAIT != 0 || timeout == 0 {
-                    return Err(Errno::EAGAIN);
                 }
                 if deadline.is_none() && timeout > 0 {
                     deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
@@ -723,40 +727,24 @@ impl SocketHandle {
                 let mut core = self.lock()?;
                 core.check_alive()?;
                 core.process_commands();
-                return core.try_send(msg);
+                return attempt(&mut core, false);
             }
         }
     }
 
+    /// `zmq_msg_send` with libzmq's blocking, timeout and ETERM rules.
+    pub fn send(&self, msg: &mut Msg, flags: i32) -> ZResult<()> {
+        msg.set_more(flags & ZMQ_SNDMORE != 0);
+        self.blocking(flags, |o| o.sndtimeo, |core, _| core.try_send(msg))
+    }
+
     /// `zmq_msg_recv` with libzmq's blocking, timeout and ETERM rules.
     pub fn recv(&self, flags: i32) -> ZResult<Msg> {
-        let mut deadline = None;
-        loop {
-            let signal = {
-                let mut core = self.lock()?;
-                core.check_alive()?;
-                core.process_commands();
-                let timeout = core.options.rcvtimeo;
-                let blocking = flags & ZMQ_DONTWAIT == 0 && timeout != 0;
-                match core.try_recv(blocking) {
-                    Err(Errno::EAGAIN) => {}
-                    r => return r,
-                }
-                if !blocking {
-                    return Err(Errno::EAGAIN);
-                }
-                if deadline.is_none() && timeout > 0 {
-                    deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
-                }
-                core.signal.clone()
-            };
-            if !signal.wait(deadline) && deadline.is_some_and(|d| Instant::now() >= d) {
-                let mut core = self.lock()?;
-                core.check_alive()?;
-                core.process_commands();
-                return core.try_recv(false);
-            }
-        }
+        self.blocking(
+            flags,
+            |o| o.rcvtimeo,
+            |core, may_wait| core.try_recv(may_wait),
+        )
     }
 }
 
