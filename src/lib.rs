@@ -17,3 +17,4 @@ pub mod pipe;
 pub mod signal;
 pub mod socket;
 pub mod util;
+pub mod zmtp;
