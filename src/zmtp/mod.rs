@@ -1,68 +1,35 @@
-//! Placeholder for the ZMTP engine API while it is written; replaced at merge.
-#![allow(dead_code, unused_variables)]
-use std::sync::Arc;
-use std::time::Instant;
+//! ZMTP, the ZeroMQ wire protocol, without I/O: one `Engine` per connection turns
+//! bytes read into events (handshake done, message parts, close) and messages to send
+//! into bytes to write. It owns no socket and no clock: the I/O layer feeds it what
+//! it reads, writes what it queues, and passes the time in.
+//!
+//! Speaks ZMTP 3.1 (RFC 37) with the NULL mechanism, and talks to ZMTP 3.0, 2.0 and
+//! 1.0 peers the way libzmq 4.3 does (version negotiated from the greeting, older
+//! framings for older peers).
+//!
+//! Contract for the I/O layer:
+//! - after `Engine::new`, and after every `receive`, `send` or `handle_timeout`, write
+//!   `output()` and `consume_output(n)` until it is empty or the transport would block
+//!   (or use `output_slices` for a vectored write);
+//! - drain `poll_event` after every `receive`, `handle_timeout` and
+//!   `connection_error`; events come in order (messages decoded before an error are
+//!   reported before the `Closed`). After `Closed`, close the transport: the engine
+//!   has dropped its output and ignores further input;
+//! - `send` only after `Ready`; batch by checking `output_len()` before pulling more
+//!   messages from the pipe;
+//! - call `handle_timeout(now)` when `next_timeout()` passes;
+//! - on end of stream or a read/write error, call `connection_error(errno)` (EPIPE for
+//!   end of stream) to get the Closed event libzmq would report.
 
-pub struct EngineConfig {
-    pub socket_type: i32,
-    pub routing_id: Vec<u8>,
-    pub maxmsgsize: i64,
-    pub heartbeat_ivl_ms: i32,
-    pub heartbeat_timeout_ms: i32,
-    pub heartbeat_ttl_ms: i32,
-    pub handshake_ivl_ms: i32,
-    pub metadata: Vec<(String, Vec<u8>)>,
-    pub peer_address: String,
-}
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CloseKind {
-    Protocol,
-    Timeout,
-    Connection,
-}
-pub enum EngineEvent {
-    Ready {
-        peer_socket_type: i32,
-        peer_routing_id: Vec<u8>,
-        metadata: Arc<crate::msg::Metadata>,
-    },
-    Message(crate::msg::Msg),
-    Closed {
-        event: i32,
-        value: i32,
-        reason: &'static str,
-        kind: CloseKind,
-    },
-}
-pub struct Engine;
-impl Engine {
-    pub fn new(cfg: EngineConfig, now: Instant) -> Engine {
-        unimplemented!()
-    }
-    pub fn receive(&mut self, data: &[u8], now: Instant) {}
-    pub fn output(&self) -> &[u8] {
-        &[]
-    }
-    pub fn consume_output(&mut self, n: usize) {}
-    pub fn send(&mut self, msg: &crate::msg::Msg) -> bool {
-        false
-    }
-    pub fn poll_event(&mut self) -> Option<EngineEvent> {
-        None
-    }
-    pub fn handle_timeout(&mut self, now: Instant) {}
-    pub fn next_timeout(&self) -> Option<Instant> {
-        None
-    }
-    pub fn is_ready(&self) -> bool {
-        false
-    }
-    pub fn set_source_fd(&mut self, fd: i32) {}
-    pub fn connection_error(&mut self, errno: i32) {}
-    pub fn output_len(&self) -> usize {
-        0
-    }
-    pub fn output_slices<'a>(&'a self, slices: &mut [std::io::IoSlice<'a>]) -> usize {
-        0
-    }
-}
+mod codec;
+mod command;
+mod engine;
+mod output;
+
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+mod tests;
+
+pub use command::{compatible, sends_identity, socket_type_from_name, socket_type_name};
+pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version};

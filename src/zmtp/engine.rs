@@ -1,0 +1,772 @@
+//! The ZMTP engine of one connection: greeting and version negotiation, the NULL
+//! mechanism's handshake, framing, commands and heartbeats, as a deterministic state
+//! machine. Bytes go in through `receive`, come out through `output`; time is passed in.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::abi::*;
+use crate::msg::{Metadata, Msg};
+
+use super::codec::{self, DecodeError, Decoder, Framing, WIRE_COMMAND, WIRE_MORE};
+use super::command::{self, ErrorReason};
+use super::output::{OutQueue, ZERO_COPY_MIN};
+
+/// Size of the signature: 0xFF, 8 bytes, 0x7F.
+const SIGNATURE_LEN: usize = 10;
+/// What is read of a peer's greeting before its revision says whether it is 3.x.
+const V2_GREETING_LEN: usize = 12;
+/// A full ZMTP 3.x greeting.
+const V3_GREETING_LEN: usize = 64;
+/// The mechanism field of a NULL greeting.
+const NULL_MECHANISM: &[u8; 20] = b"NULL\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+/// The errno reported with a handshake timeout (what libzmq's last read left behind).
+const HANDSHAKE_TIMEOUT_ERRNO: i32 = libc::EAGAIN;
+
+/// What a connection's engine needs to know of its socket.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Our ZMQ_* socket type.
+    pub socket_type: i32,
+    /// Our ZMQ_ROUTING_ID (sent as Identity in READY, or as the identity frame to
+    /// ZMTP 1.0/2.0 peers).
+    pub routing_id: Vec<u8>,
+    /// ZMQ_MAXMSGSIZE: -1 = unlimited; a larger incoming frame is a protocol error.
+    pub maxmsgsize: i64,
+    /// ZMQ_HEARTBEAT_IVL in ms: 0 = off; send PING every interval.
+    pub heartbeat_ivl_ms: i32,
+    /// ZMQ_HEARTBEAT_TIMEOUT in ms: -1 = the interval; no traffic this long after a
+    /// PING closes the connection.
+    pub heartbeat_timeout_ms: i32,
+    /// ZMQ_HEARTBEAT_TTL in ms, announced in our PINGs (deciseconds on the wire).
+    pub heartbeat_ttl_ms: i32,
+    /// ZMQ_HANDSHAKE_IVL in ms: 0 = no limit.
+    pub handshake_ivl_ms: i32,
+    /// ZMQ_METADATA "X-..." properties to put in READY.
+    pub metadata: Vec<(String, Vec<u8>)>,
+    /// The Peer-Address property of received messages (empty: none).
+    pub peer_address: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            socket_type: ZMQ_PAIR,
+            routing_id: Vec::new(),
+            maxmsgsize: -1,
+            heartbeat_ivl_ms: 0,
+            heartbeat_timeout_ms: -1,
+            heartbeat_ttl_ms: 0,
+            handshake_ivl_ms: 30_000,
+            metadata: Vec::new(),
+            peer_address: String::new(),
+        }
+    }
+}
+
+/// The protocol spoken with the peer, as negotiated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// ZMTP 1.0 (with or without a signature): v1 framing, identity frame, no commands.
+    Zmtp10,
+    /// ZMTP 2.0: v2 framing, identity frame, no commands.
+    Zmtp20,
+    /// ZMTP 3.0: NULL handshake; subscriptions travel as messages.
+    Zmtp30,
+    /// ZMTP 3.1: subscriptions travel as SUBSCRIBE/CANCEL commands.
+    Zmtp31,
+}
+
+impl Version {
+    /// Whether the peer went through a mechanism handshake. libzmq reports
+    /// ZMQ_EVENT_HANDSHAKE_SUCCEEDED only then, and attaches connection metadata to
+    /// received messages only then.
+    pub fn has_handshake(self) -> bool {
+        matches!(self, Version::Zmtp30 | Version::Zmtp31)
+    }
+}
+
+/// How a connection ended, which decides what the session does next: libzmq stops
+/// reconnecting after a protocol error, and reconnects after the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseKind {
+    /// The peer broke the protocol (bad frame, failed handshake, ERROR command).
+    Protocol,
+    /// The handshake or a heartbeat timed out.
+    Timeout,
+    /// The transport failed (reported through `Engine::connection_error`).
+    Connection,
+}
+
+/// What the engine has to tell the I/O layer.
+#[derive(Debug)]
+pub enum EngineEvent {
+    /// Handshake done. peer_routing_id is the Identity property (empty if none), or
+    /// the identity frame of a ZMTP 1.0/2.0 peer.
+    Ready {
+        /// The peer's ZMQ_* type (-1 when it did not say or said something unknown).
+        peer_socket_type: i32,
+        peer_routing_id: Vec<u8>,
+        /// Connection properties (empty for ZMTP 1.0/2.0 peers).
+        metadata: Arc<Metadata>,
+        /// The negotiated protocol.
+        version: Version,
+    },
+    /// One incoming message part (user data), with MORE as sent; carries the connection
+    /// metadata (Socket-Type, Identity, Peer-Address, X- properties) for ZMTP 3.x peers.
+    Message(Msg),
+    /// The connection must close. `event` is the monitor event to emit before
+    /// ZMQ_EVENT_DISCONNECTED, with `value`; 0 means none (a plain disconnect).
+    Closed {
+        event: i32,
+        value: i32,
+        reason: &'static str,
+        kind: CloseKind,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Reading the peer's greeting.
+    Greeting,
+    /// ZMTP 3.x: waiting for the peer's READY (or ERROR).
+    Handshake,
+    /// ZMTP 1.0/2.0: waiting for the peer's identity frame.
+    Identity,
+    /// Traffic.
+    Active,
+    /// Done; nothing more goes in or out.
+    Closed,
+}
+
+/// The ZMTP engine of one connection.
+pub struct Engine {
+    socket_type: i32,
+    routing_id: Vec<u8>,
+    maxmsgsize: i64,
+    heartbeat_ivl: Option<Duration>,
+    heartbeat_timeout: Option<Duration>,
+    heartbeat_ttl_ms: i32,
+    app_metadata: Vec<(String, Vec<u8>)>,
+    peer_address: String,
+    source_fd: Option<i32>,
+
+    phase: Phase,
+    greeting: [u8; V3_GREETING_LEN],
+    greeting_len: usize,
+    greeting_need: usize,
+    sent_major: bool,
+    sent_rest: bool,
+    unversioned: bool,
+    version: Option<Version>,
+    peer_socket_type: i32,
+    decoder: Decoder,
+    metadata: Option<Arc<Metadata>>,
+
+    out: OutQueue,
+    /// The last frame queued had MORE set: the next one continues a message.
+    out_more: bool,
+    events: VecDeque<EngineEvent>,
+    /// Payload bytes of queued Message events.
+    held: usize,
+
+    handshake_deadline: Option<Instant>,
+    ping_at: Option<Instant>,
+    timeout_at: Option<Instant>,
+    ttl_at: Option<Instant>,
+}
+
+fn ms(v: i32) -> Option<Duration> {
+    (v > 0).then(|| Duration::from_millis(v as u64))
+}
+
+impl Engine {
+    /// A new engine; queues the first part of our greeting for output.
+    pub fn new(cfg: EngineConfig, now: Instant) -> Engine {
+        let heartbeat_ivl = ms(cfg.heartbeat_ivl_ms);
+        let heartbeat_timeout = heartbeat_ivl.and_then(|ivl| {
+            if cfg.heartbeat_timeout_ms == -1 {
+                Some(ivl)
+            } else {
+                ms(cfg.heartbeat_timeout_ms)
+            }
+        });
+        let mut e = Engine {
+            socket_type: cfg.socket_type,
+            routing_id: cfg.routing_id,
+            maxmsgsize: cfg.maxmsgsize,
+            heartbeat_ivl,
+            heartbeat_timeout,
+            heartbeat_ttl_ms: cfg.heartbeat_ttl_ms,
+            app_metadata: cfg.metadata,
+            peer_address: cfg.peer_address,
+            source_fd: None,
+            phase: Phase::Greeting,
+            greeting: [0; V3_GREETING_LEN],
+            greeting_len: 0,
+            greeting_need: V2_GREETING_LEN,
+            sent_major: false,
+            sent_rest: false,
+            unversioned: false,
+            version: None,
+            peer_socket_type: -1,
+            decoder: Decoder::new(Framing::V2, cfg.maxmsgsize),
+            metadata: None,
+            out: OutQueue::default(),
+            out_more: false,
+            events: VecDeque::new(),
+            held: 0,
+            handshake_deadline: ms(cfg.handshake_ivl_ms).map(|d| now + d),
+            ping_at: None,
+            timeout_at: None,
+            ttl_at: None,
+        };
+        // The signature doubles as the header of a ZMTP 1.0 identity frame (long
+        // form, length = routing id + flags byte), so an unversioned peer reads our
+        // identity from it.
+        let buf = e.out.buf();
+        buf.push(0xFF);
+        buf.extend_from_slice(&(e.routing_id.len() as u64 + 1).to_be_bytes());
+        buf.push(0x7F);
+        e
+    }
+
+    /// Adds the private "__fd" property (ZMQ_SRCFD) to the connection metadata; call
+    /// before the handshake completes.
+    pub fn set_source_fd(&mut self, fd: i32) {
+        self.source_fd = Some(fd);
+    }
+
+    /// Feeds bytes read from the connection (any split works).
+    pub fn receive(&mut self, data: &[u8], now: Instant) {
+        if self.phase == Phase::Closed || data.is_empty() {
+            return;
+        }
+        if self.phase == Phase::Active {
+            // Any traffic shows the peer alive.
+            self.timeout_at = None;
+            self.ttl_at = None;
+        }
+        let mut pos = 0;
+        if self.phase == Phase::Greeting {
+            self.receive_greeting(data, &mut pos, now);
+        }
+        self.decode(data, &mut pos, now);
+    }
+
+    fn decode(&mut self, data: &[u8], pos: &mut usize, now: Instant) {
+        while *pos < data.len()
+            && matches!(
+                self.phase,
+                Phase::Handshake | Phase::Identity | Phase::Active
+            )
+        {
+            match self.decoder.decode(data, pos) {
+                Ok(Some(msg)) => self.on_frame(msg, now),
+                Ok(None) => break,
+                Err(DecodeError::TooLarge) => self.close(
+                    0,
+                    0,
+                    "frame larger than ZMQ_MAXMSGSIZE",
+                    CloseKind::Protocol,
+                ),
+                Err(DecodeError::Malformed) => {
+                    self.close(0, 0, "malformed ZMTP 1.0 frame", CloseKind::Protocol)
+                }
+            }
+        }
+    }
+
+    fn receive_greeting(&mut self, data: &[u8], pos: &mut usize, now: Instant) {
+        while self.phase == Phase::Greeting && *pos < data.len() {
+            let take = (self.greeting_need - self.greeting_len).min(data.len() - *pos);
+            self.greeting[self.greeting_len..self.greeting_len + take]
+                .copy_from_slice(&data[*pos..*pos + take]);
+            self.greeting_len += take;
+            *pos += take;
+
+            // No signature: a ZMTP 1.0 peer whose first frame is its identity. The
+            // lowest bit of byte 9 is where such a frame's flags would be.
+            if self.greeting[0] != 0xFF
+                || (self.greeting_len >= SIGNATURE_LEN && self.greeting[9] & 0x01 == 0)
+            {
+                self.start_unversioned(now);
+                return;
+            }
+            if self.greeting_len < SIGNATURE_LEN {
+                continue;
+            }
+            if !self.sent_major {
+                self.sent_major = true;
+                self.out.buf().push(3);
+            }
+            if self.greeting_len > SIGNATURE_LEN && !self.sent_rest {
+                self.sent_rest = true;
+                let revision = self.greeting[SIGNATURE_LEN];
+                if revision <= 1 {
+                    // ZMTP 1.0/2.0 greeting: the socket type ends it.
+                    let t = self.socket_type as u8;
+                    self.out.buf().push(t);
+                } else {
+                    let buf = self.out.buf();
+                    buf.push(1);
+                    buf.extend_from_slice(NULL_MECHANISM);
+                    buf.extend_from_slice(&[0; 32]);
+                    self.greeting_need = V3_GREETING_LEN;
+                }
+            }
+            if self.greeting_len == self.greeting_need {
+                self.greeting_done();
+            }
+        }
+    }
+
+    fn start_unversioned(&mut self, now: Instant) {
+        self.unversioned = true;
+        self.version = Some(Version::Zmtp10);
+        self.decoder = Decoder::new(Framing::V1, self.maxmsgsize);
+        // The rest of our identity frame, whose header the signature already was.
+        let id = std::mem::take(&mut self.routing_id);
+        self.out.buf().extend_from_slice(&id);
+        self.routing_id = id;
+        self.legacy_started();
+        let greeting = self.greeting;
+        let mut pos = 0;
+        self.decode(&greeting[..self.greeting_len], &mut pos, now);
+    }
+
+    /// ZMTP 1.0/2.0 framing is in place: the handshake timer stops here (as libzmq
+    /// 4.3.5 does) and the peer's identity frame comes next.
+    fn legacy_started(&mut self) {
+        self.phase = Phase::Identity;
+        self.handshake_deadline = None;
+    }
+
+    fn greeting_done(&mut self) {
+        let revision = self.greeting[SIGNATURE_LEN];
+        let minor = self.greeting[SIGNATURE_LEN + 1];
+        match revision {
+            0 | 1 => {
+                self.peer_socket_type = i32::from(minor);
+                let id = std::mem::take(&mut self.routing_id);
+                if revision == 0 {
+                    self.version = Some(Version::Zmtp10);
+                    self.decoder = Decoder::new(Framing::V1, self.maxmsgsize);
+                    codec::v1_header(self.out.buf(), false, id.len());
+                } else {
+                    self.version = Some(Version::Zmtp20);
+                    codec::v2_header(self.out.buf(), 0, id.len());
+                }
+                self.out.buf().extend_from_slice(&id);
+                self.routing_id = id;
+                self.legacy_started();
+            }
+            _ => {
+                self.version = Some(if revision == 3 && minor == 0 {
+                    Version::Zmtp30
+                } else {
+                    Version::Zmtp31
+                });
+                if &self.greeting[12..32] != NULL_MECHANISM {
+                    self.close(
+                        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                        ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
+                        "security mechanism mismatch",
+                        CloseKind::Protocol,
+                    );
+                    return;
+                }
+                let body =
+                    command::ready_body(self.socket_type, &self.routing_id, &self.app_metadata);
+                self.queue_command(&body);
+                self.phase = Phase::Handshake;
+            }
+        }
+    }
+
+    fn on_frame(&mut self, msg: Msg, now: Instant) {
+        match self.phase {
+            Phase::Handshake => self.handshake_frame(msg, now),
+            Phase::Identity => {
+                self.phase = Phase::Active;
+                let version = self.version.expect("negotiated");
+                self.events.push_back(EngineEvent::Ready {
+                    peer_socket_type: self.peer_socket_type,
+                    peer_routing_id: msg.data().to_vec(),
+                    metadata: Arc::new(Metadata::default()),
+                    version,
+                });
+                if self.unversioned && matches!(self.socket_type, ZMQ_PUB | ZMQ_XPUB) {
+                    // Such peers do not send subscriptions: subscribe them to everything.
+                    self.deliver(Msg::from_slice(&[1]));
+                }
+            }
+            Phase::Active => {
+                if msg.is_command() {
+                    if self.version.is_some_and(Version::has_handshake) {
+                        self.command(msg, now);
+                    }
+                    // ZMTP 2.0 peers have no commands: dropped, as libzmq does.
+                } else {
+                    self.deliver(msg);
+                }
+            }
+            Phase::Greeting | Phase::Closed => {}
+        }
+    }
+
+    /// A frame before the peer's READY. As in libzmq the command flag is not checked:
+    /// the body decides.
+    fn handshake_frame(&mut self, msg: Msg, now: Instant) {
+        let d = msg.data();
+        if d.starts_with(command::READY) {
+            let Some(props) = command::parse_properties(&d[command::READY.len()..]) else {
+                self.close(0, 0, "malformed READY metadata", CloseKind::Protocol);
+                return;
+            };
+            let mut peer_type = -1;
+            let mut peer_id: &[u8] = &[];
+            for &(name, value) in &props {
+                if name == command::PROP_SOCKET_TYPE.as_bytes() {
+                    if !command::compatible(self.socket_type, value) {
+                        self.close(0, 0, "incompatible socket type", CloseKind::Protocol);
+                        return;
+                    }
+                    if peer_type == -1 {
+                        peer_type = command::socket_type_from_name(value);
+                    }
+                } else if name == command::PROP_IDENTITY.as_bytes() {
+                    peer_id = value;
+                }
+            }
+            let mut pairs: Vec<(String, Vec<u8>)> = Vec::with_capacity(props.len() + 2);
+            if !self.peer_address.is_empty() {
+                pairs.push((
+                    command::PROP_PEER_ADDRESS.to_string(),
+                    self.peer_address.as_bytes().to_vec(),
+                ));
+            }
+            if let Some(fd) = self.source_fd {
+                pairs.push(("__fd".to_string(), fd.to_string().into_bytes()));
+            }
+            for &(name, value) in &props {
+                let name = String::from_utf8_lossy(name).into_owned();
+                // As in a map filled by insertion: the first value of a name stays.
+                if !pairs.iter().any(|(k, _)| *k == name) {
+                    pairs.push((name, value.to_vec()));
+                }
+            }
+            let metadata = Arc::new(Metadata::new(pairs));
+            let peer_routing_id = peer_id.to_vec();
+            self.metadata = Some(metadata.clone());
+            self.phase = Phase::Active;
+            self.handshake_deadline = None;
+            self.ping_at = self.heartbeat_ivl.map(|ivl| now + ivl);
+            self.events.push_back(EngineEvent::Ready {
+                peer_socket_type: peer_type,
+                peer_routing_id,
+                metadata,
+                version: self.version.expect("negotiated"),
+            });
+        } else if d.starts_with(command::ERROR) {
+            match command::parse_error(d) {
+                None => self.close(
+                    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR,
+                    "malformed ERROR command",
+                    CloseKind::Protocol,
+                ),
+                Some(ErrorReason::Auth(code)) => self.close(
+                    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH,
+                    code,
+                    "peer refused the handshake",
+                    CloseKind::Protocol,
+                ),
+                Some(ErrorReason::Other) => {
+                    self.close(0, 0, "peer sent ERROR", CloseKind::Protocol)
+                }
+            }
+        } else {
+            self.close(
+                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
+                "unexpected command during the handshake",
+                CloseKind::Protocol,
+            );
+        }
+    }
+
+    /// A command after the handshake. Unknown and malformed commands are ignored, as
+    /// libzmq ignores them.
+    fn command(&mut self, msg: Msg, now: Instant) {
+        let d = msg.data();
+        let Some(&name_len) = d.first() else {
+            return;
+        };
+        let name_len = name_len as usize;
+        if d.len() < name_len + 1 {
+            return;
+        }
+        let rest = &d[name_len + 1..];
+        match &d[1..name_len + 1] {
+            b"PING" => {
+                let ttl = if rest.len() >= 2 {
+                    u16::from_be_bytes([rest[0], rest[1]])
+                } else {
+                    0
+                };
+                if ttl > 0 {
+                    self.ttl_at = Some(now + Duration::from_millis(u64::from(ttl) * 100));
+                }
+                let context = rest.get(2..).unwrap_or(&[]);
+                let context = &context[..context.len().min(command::PING_CONTEXT_MAX)];
+                let mut pong = Vec::with_capacity(command::PONG.len() + context.len());
+                pong.extend_from_slice(command::PONG);
+                pong.extend_from_slice(context);
+                self.queue_command(&pong);
+            }
+            b"SUBSCRIBE" | b"CANCEL" if matches!(self.socket_type, ZMQ_PUB | ZMQ_XPUB) => {
+                let mut body = Vec::with_capacity(rest.len() + 1);
+                body.push(u8::from(name_len == 9));
+                body.extend_from_slice(rest);
+                self.deliver(Msg::from_slice(&body));
+            }
+            _ => {}
+        }
+    }
+
+    fn deliver(&mut self, mut msg: Msg) {
+        if let Some(m) = &self.metadata {
+            msg.set_metadata(Some(m.clone()));
+        }
+        self.held += msg.len();
+        self.events.push_back(EngineEvent::Message(msg));
+    }
+
+    fn queue_command(&mut self, body: &[u8]) {
+        let buf = self.out.buf();
+        codec::v2_header(buf, WIRE_COMMAND, body.len());
+        buf.extend_from_slice(body);
+    }
+
+    fn close(&mut self, event: i32, value: i32, reason: &'static str, kind: CloseKind) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.phase = Phase::Closed;
+        self.out.clear();
+        self.handshake_deadline = None;
+        self.ping_at = None;
+        self.timeout_at = None;
+        self.ttl_at = None;
+        self.events.push_back(EngineEvent::Closed {
+            event,
+            value,
+            reason,
+            kind,
+        });
+    }
+
+    /// Whether libzmq would still count the connection as handshaking (no mechanism
+    /// yet, or one that has not finished): failures then report
+    /// ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL. ZMTP 1.0/2.0 peers never leave that state.
+    fn handshaking(&self) -> bool {
+        self.phase != Phase::Active || !self.version.is_some_and(Version::has_handshake)
+    }
+
+    /// The transport failed (`errno`: EPIPE for end of stream, ECONNRESET...): queues
+    /// the Closed event libzmq would report.
+    pub fn connection_error(&mut self, errno: i32) {
+        if self.handshaking() {
+            self.close(
+                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                errno,
+                "connection lost during the handshake",
+                CloseKind::Connection,
+            );
+        } else {
+            self.close(0, 0, "connection lost", CloseKind::Connection);
+        }
+    }
+
+    /// Bytes to write to the connection: the next contiguous run of what is queued
+    /// (empty only when nothing is). Write it, `consume_output` what was written, and
+    /// repeat until empty or the transport would block.
+    pub fn output(&self) -> &[u8] {
+        self.out.front()
+    }
+
+    /// All queued bytes as slices for a vectored write; returns how many were filled.
+    pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        self.out.slices(slices)
+    }
+
+    /// Total bytes queued for output (`output()` may show only the first part).
+    pub fn output_len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Marks `n` bytes of output as written.
+    pub fn consume_output(&mut self, n: usize) {
+        self.out.consume(n);
+    }
+
+    /// Queues one outgoing message part; false while the handshake is not done or
+    /// after the connection closed (the caller keeps the message).
+    ///
+    /// Subscriptions: from a SUB socket, a single-part message starting with 1 or 0
+    /// is a subscribe/cancel; from an XSUB socket only when it also carries
+    /// `flags::COMMAND` (libzmq sends what the XSUB user sends as data, and what it
+    /// replays to new peers as commands). To ZMTP 3.1 peers they become SUBSCRIBE or
+    /// CANCEL commands; older peers get them as data.
+    pub fn send(&mut self, msg: &Msg) -> bool {
+        if self.phase != Phase::Active {
+            return false;
+        }
+        let version = self.version.expect("negotiated");
+        let first = !self.out_more;
+        self.out_more = msg.more();
+        let d = msg.data();
+        let subscription = first
+            && !msg.more()
+            && matches!(d.first(), Some(0 | 1))
+            && (self.socket_type == ZMQ_SUB || (self.socket_type == ZMQ_XSUB && msg.is_command()));
+        if subscription {
+            if version == Version::Zmtp31 {
+                let name = if d[0] == 1 {
+                    command::SUBSCRIBE
+                } else {
+                    command::CANCEL
+                };
+                let topic = &d[1..];
+                let buf = self.out.buf();
+                codec::v2_header(buf, WIRE_COMMAND, name.len() + topic.len());
+                buf.extend_from_slice(name);
+                buf.extend_from_slice(topic);
+            } else {
+                self.encode_data(msg, version, 0);
+            }
+            return true;
+        }
+        if msg.is_command() {
+            if version == Version::Zmtp10 {
+                // ZMTP 1.0 has no commands.
+                return true;
+            }
+            self.encode_data(msg, version, WIRE_COMMAND);
+        } else {
+            self.encode_data(msg, version, 0);
+        }
+        true
+    }
+
+    fn encode_data(&mut self, msg: &Msg, version: Version, extra_flags: u8) {
+        let len = msg.len();
+        let buf = self.out.buf();
+        if version == Version::Zmtp10 {
+            codec::v1_header(buf, msg.more(), len);
+        } else {
+            let mut f = extra_flags;
+            if msg.more() {
+                f |= WIRE_MORE;
+            }
+            codec::v2_header(buf, f, len);
+        }
+        if len >= ZERO_COPY_MIN {
+            self.out.push_body(msg);
+        } else {
+            self.out.buf().extend_from_slice(msg.data());
+        }
+    }
+
+    /// The next thing to report, in order.
+    pub fn poll_event(&mut self) -> Option<EngineEvent> {
+        let ev = self.events.pop_front()?;
+        if let EngineEvent::Message(m) = &ev {
+            self.held -= m.len();
+        }
+        Some(ev)
+    }
+
+    /// Acts on whatever deadline has passed.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if self.handshake_deadline.is_some_and(|d| now >= d) {
+            self.close(
+                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                HANDSHAKE_TIMEOUT_ERRNO,
+                "handshake timed out",
+                CloseKind::Timeout,
+            );
+            return;
+        }
+        if self.held > 0 {
+            // We hold input the socket has not taken yet: the peer is alive, we
+            // are just not reading.
+            self.timeout_at = None;
+            self.ttl_at = None;
+        }
+        if self.timeout_at.is_some_and(|d| now >= d) {
+            self.close(0, 0, "heartbeat timed out", CloseKind::Timeout);
+            return;
+        }
+        if self.ttl_at.is_some_and(|d| now >= d) {
+            self.close(0, 0, "peer's heartbeat TTL expired", CloseKind::Timeout);
+            return;
+        }
+        if let (Some(at), Some(ivl)) = (self.ping_at, self.heartbeat_ivl) {
+            if now >= at {
+                let ping = command::ping_body(self.heartbeat_ttl_ms);
+                self.queue_command(&ping);
+                self.ping_at = Some(now + ivl);
+                if self.timeout_at.is_none() {
+                    self.timeout_at = self.heartbeat_timeout.map(|t| now + t);
+                }
+            }
+        }
+    }
+
+    /// The earliest deadline `handle_timeout` should be called at.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        [
+            self.handshake_deadline,
+            self.ping_at,
+            self.timeout_at,
+            self.ttl_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Whether the handshake is done and messages flow.
+    pub fn is_ready(&self) -> bool {
+        self.phase == Phase::Active
+    }
+
+    /// Whether the engine closed (a Closed event was queued).
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// The negotiated protocol, once the peer's greeting is in.
+    pub fn version(&self) -> Option<Version> {
+        self.version
+    }
+
+    /// Payload bytes of received messages not yet taken with `poll_event`. Stop
+    /// reading while this is non-zero and the socket cannot take more; bytes of a
+    /// partly received frame are not counted (more input is needed to finish it).
+    pub fn pending_input(&self) -> usize {
+        self.held
+    }
+
+    /// Memory the engine holds for input and output buffers (for tests and limits).
+    pub fn buffered_bytes(&self) -> usize {
+        self.decoder.allocated() + self.out.allocated() + self.held
+    }
+}
