@@ -24,6 +24,8 @@ pub enum Command {
     Attach(Box<(PipeEnd, PeerInfo)>),
     /// The peer of this pipe has gone; read what is left, then drop it.
     PipeTerm(PipeId),
+    /// The network connection behind this pipe was re-established.
+    Hiccup(PipeId),
     /// Work for an I/O thread (listen, connect, stop...).
     Io(Box<IoCommand>),
 }

@@ -3,6 +3,7 @@
 //! engine (`crate::zmtp`). Sockets talk to I/O threads only through their mailbox.
 
 pub mod address;
+mod raw;
 mod reactor;
 mod sys;
 
@@ -30,6 +31,8 @@ pub struct SocketLink {
 }
 
 /// Work for an I/O thread.
+// Always travels boxed (`Command::Io`), so the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum IoCommand {
     /// Accept connections on a bound listener.
     Listen {
@@ -50,8 +53,9 @@ pub enum IoCommand {
     },
     /// Stop one endpoint (unbind or disconnect).
     StopEndpoint { socket_id: u64, id: u64 },
-    /// The socket closed: stop all its listeners and connecters.
-    SocketClosed { socket_id: u64 },
+    /// The socket closed: stop all its listeners; its connections flush what is left
+    /// within `linger` (the value in force at close, as libzmq uses).
+    SocketClosed { socket_id: u64, linger: i32 },
     /// Context termination: finish lingering connections, then exit.
     Stop,
 }

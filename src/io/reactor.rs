@@ -14,6 +14,7 @@ use crossbeam_channel::Receiver;
 use mio::{event::Source, Events, Interest, Poll, Registry, Token};
 
 use super::address::{resolve_tcp_connect, IpcAddr};
+use super::raw::RawEngine;
 use super::{sys, IoCommand, SocketLink};
 use crate::abi::*;
 use crate::mailbox::{Command, IoWake, Mailbox, PipeId};
@@ -128,6 +129,74 @@ impl Source for Stream {
     }
 }
 
+/// The protocol spoken on a connection: ZMTP, or raw bytes for STREAM sockets.
+enum ConnEngine {
+    Zmtp(Box<Engine>),
+    Raw(RawEngine),
+}
+
+impl ConnEngine {
+    fn receive(&mut self, data: &[u8], now: Instant) {
+        match self {
+            ConnEngine::Zmtp(e) => e.receive(data, now),
+            ConnEngine::Raw(e) => e.receive(data),
+        }
+    }
+    fn send(&mut self, msg: &Msg) -> bool {
+        match self {
+            ConnEngine::Zmtp(e) => e.send(msg),
+            ConnEngine::Raw(e) => e.send(msg),
+        }
+    }
+    fn poll_event(&mut self) -> Option<EngineEvent> {
+        match self {
+            ConnEngine::Zmtp(e) => e.poll_event(),
+            ConnEngine::Raw(e) => e.poll_event(),
+        }
+    }
+    fn connection_error(&mut self, errno: i32) {
+        match self {
+            ConnEngine::Zmtp(e) => e.connection_error(errno),
+            ConnEngine::Raw(e) => e.connection_error(errno),
+        }
+    }
+    fn output_len(&self) -> usize {
+        match self {
+            ConnEngine::Zmtp(e) => e.output_len(),
+            ConnEngine::Raw(e) => e.output_len(),
+        }
+    }
+    fn output_slices<'a>(&'a self, slices: &mut [io::IoSlice<'a>]) -> usize {
+        match self {
+            ConnEngine::Zmtp(e) => e.output_slices(slices),
+            ConnEngine::Raw(e) => e.output_slices(slices),
+        }
+    }
+    fn consume_output(&mut self, n: usize) {
+        match self {
+            ConnEngine::Zmtp(e) => e.consume_output(n),
+            ConnEngine::Raw(e) => e.consume_output(n),
+        }
+    }
+    fn is_ready(&self) -> bool {
+        match self {
+            ConnEngine::Zmtp(e) => e.is_ready(),
+            ConnEngine::Raw(_) => true,
+        }
+    }
+    fn next_timeout(&self) -> Option<Instant> {
+        match self {
+            ConnEngine::Zmtp(e) => e.next_timeout(),
+            ConnEngine::Raw(_) => None,
+        }
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        if let ConnEngine::Zmtp(e) = self {
+            e.handle_timeout(now);
+        }
+    }
+}
+
 struct Listener {
     id: u64,
     endpoint: String,
@@ -147,10 +216,15 @@ struct Conn {
     owner: Owner,
     stream: Stream,
     fd: RawFd,
-    engine: Engine,
+    engine: ConnEngine,
+    /// STREAM: an empty message tells the socket about connects and disconnects.
+    raw_notify: bool,
     pipe: Option<PipeEnd>,
-    /// Parts decoded but not yet accepted by the pipe (the socket's queue is full).
+    /// Parts decoded but not yet in the pipe: a message still missing parts, or whole
+    /// messages the socket's full queue could not take.
     pending_in: VecDeque<Msg>,
+    /// The pipe is full: stop reading until the socket makes room (backpressure).
+    input_blocked: bool,
     /// A part read from the pipe before the engine could take it.
     pending_out: Option<Msg>,
     endpoint: String,
@@ -201,6 +275,8 @@ pub struct Reactor {
     /// Which connection or connecter holds each pipe end.
     pipe_owner: HashMap<PipeId, Token>,
     next_token: usize,
+    /// LINGER of closed sockets as it was at close, by socket id.
+    closing_linger: HashMap<u64, i32>,
     stopping: bool,
     buf: Vec<u8>,
 }
@@ -227,9 +303,19 @@ impl Reactor {
             conns: HashMap::new(),
             pipe_owner: HashMap::new(),
             next_token: 0,
+            closing_linger: HashMap::new(),
             stopping: false,
             buf: vec![0; READ_CHUNK],
         }
+    }
+
+    /// The linger that applies to a connection of this socket: the value at close
+    /// once the socket is closed, else the snapshot taken at bind/connect.
+    fn linger_of(&self, link: &SocketLink) -> i32 {
+        self.closing_linger
+            .get(&link.socket_id)
+            .copied()
+            .unwrap_or(link.options.linger)
     }
 
     fn token(&mut self) -> Token {
@@ -298,7 +384,7 @@ impl Reactor {
                     }
                 }
                 Command::PipeTerm(id) => self.pipe_terminated(id),
-                Command::Attach(_) => {}
+                Command::Attach(_) | Command::Hiccup(_) => {}
                 Command::Io(io) => self.handle_io(*io),
             }
         }
@@ -398,7 +484,8 @@ impl Reactor {
                     self.stop_connecter(t);
                 }
             }
-            IoCommand::SocketClosed { socket_id } => {
+            IoCommand::SocketClosed { socket_id, linger } => {
+                self.closing_linger.insert(socket_id, linger);
                 let listeners: Vec<Token> = self
                     .listeners
                     .iter()
@@ -544,11 +631,17 @@ impl Reactor {
         link: SocketLink,
         endpoint: String,
     ) {
-        let mut engine = Engine::new(
-            Reactor::engine_config(&link, stream.peer_address()),
-            Instant::now(),
-        );
-        engine.set_source_fd(stream.fd());
+        let engine = if link.options.raw_socket {
+            ConnEngine::Raw(RawEngine::new(&stream.peer_address()))
+        } else {
+            let mut e = Engine::new(
+                Reactor::engine_config(&link, stream.peer_address()),
+                Instant::now(),
+            );
+            e.set_source_fd(stream.fd());
+            ConnEngine::Zmtp(Box::new(e))
+        };
+        let raw_notify = link.options.raw_socket && link.options.raw_notify;
         if let Some(p) = &pipe {
             self.pipe_owner.insert(p.id, token);
         }
@@ -560,8 +653,10 @@ impl Reactor {
                 stream,
                 fd,
                 engine,
+                raw_notify,
                 pipe,
                 pending_in: VecDeque::new(),
+                input_blocked: false,
                 pending_out: None,
                 endpoint,
                 link,
@@ -569,17 +664,26 @@ impl Reactor {
                 linger: None,
             },
         );
-        self.flush(token);
-        self.read_input(token);
+        // A raw (STREAM) engine is ready at once, before any byte arrives.
+        if self.handle_engine_events(token) {
+            self.flush(token);
+            self.read_input(token);
+        }
     }
 
-    /// Reads and decodes until the socket would block or the socket's queue is full.
+    /// Reads and decodes until the socket would block or the socket's queue is full,
+    /// then writes what the engine queued in reply (greeting, READY, PONG...).
     fn read_input(&mut self, token: Token) {
+        self.read_available(token);
+        self.flush(token);
+    }
+
+    fn read_available(&mut self, token: Token) {
         loop {
             let Some(conn) = self.conns.get_mut(&token) else {
                 return;
             };
-            if !conn.pending_in.is_empty() {
+            if conn.input_blocked {
                 return;
             }
             match conn.stream.read(&mut self.buf) {
@@ -620,12 +724,16 @@ impl Reactor {
                 EngineEvent::Ready {
                     peer_socket_type,
                     peer_routing_id,
+                    version,
                     ..
                 } => {
                     conn.handshaken = true;
-                    conn.link
-                        .monitor
-                        .emit(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &conn.endpoint);
+                    // libzmq reports no handshake for ZMTP 1.0/2.0 peers, which have none.
+                    if version.has_handshake() {
+                        conn.link
+                            .monitor
+                            .emit(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &conn.endpoint);
+                    }
                     self.handshake_done(token, peer_socket_type, peer_routing_id);
                     self.flush(token);
                 }
@@ -657,6 +765,9 @@ impl Reactor {
                 let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
                 let (mut ours, theirs) = pipe_pair([hwm(o.rcvhwm), hwm(o.sndhwm)]);
                 ours.send_routing_id(&peer_routing_id);
+                if conn.raw_notify {
+                    ours.write(Msg::new());
+                }
                 ours.attach(self.mailbox.clone());
                 self.pipe_owner.insert(ours.id, token);
                 conn.pipe = Some(ours);
@@ -674,6 +785,10 @@ impl Reactor {
                         if !c.identified {
                             pipe.send_routing_id(&peer_routing_id);
                             c.identified = true;
+                        } else {
+                            // A reconnect: the socket re-sends what a new peer needs
+                            // (subscriptions), as after libzmq's hiccup.
+                            conn.link.mailbox.send(Command::Hiccup(pipe.peer_id()));
                         }
                         c.ivl = Duration::from_millis(c.link.options.reconnect_ivl.max(0) as u64);
                     }
@@ -690,17 +805,22 @@ impl Reactor {
         let Some(pipe) = conn.pipe.as_mut() else {
             return conn.pending_in.is_empty();
         };
-        while let Some(msg) = conn.pending_in.pop_front() {
+        // Only whole messages enter the pipe, so a message cut short by a lost
+        // connection never reaches the socket.
+        conn.input_blocked = false;
+        while let Some(end) = conn.pending_in.iter().position(|m| !m.more()) {
             if !pipe.check_write() {
                 if pipe.peer_gone {
                     // The socket is gone: what arrives now has nowhere to go.
                     conn.pending_in.clear();
                     return true;
                 }
-                conn.pending_in.push_front(msg);
+                conn.input_blocked = true;
                 return false;
             }
-            pipe.write(msg);
+            for msg in conn.pending_in.drain(..=end) {
+                pipe.write(msg);
+            }
         }
         true
     }
@@ -767,7 +887,11 @@ impl Reactor {
             if let Some(p) = conn.pipe.as_mut() {
                 p.peer_gone = true;
             }
-            let linger = conn.link.options.linger;
+            let linger = self
+                .closing_linger
+                .get(&conn.link.socket_id)
+                .copied()
+                .unwrap_or(conn.link.options.linger);
             if linger == 0 {
                 self.close_conn(token, None, CloseKind::Connection);
                 return;
@@ -790,11 +914,11 @@ impl Reactor {
 
     /// Disconnect or socket close: the connecter ends once its pipe has nothing left.
     fn stop_connecter(&mut self, token: Token) {
-        let Some(c) = self.connecters.get_mut(&token) else {
+        let Some(linger) = self.connecters.get(&token).map(|c| self.linger_of(&c.link)) else {
             return;
         };
+        let c = self.connecters.get_mut(&token).expect("checked above");
         c.stopping = true;
-        let linger = c.link.options.linger;
         if c.linger_deadline.is_none() && linger > 0 {
             c.linger_deadline = Some(Instant::now() + Duration::from_millis(linger as u64));
         }
@@ -853,12 +977,15 @@ impl Reactor {
                 .monitor
                 .emit(event, value as u32 as u64, &conn.endpoint);
         }
-        if conn.handshaken || detail.is_none() {
-            conn.link
-                .monitor
-                .emit(ZMQ_EVENT_DISCONNECTED, conn.fd as u64, &conn.endpoint);
+        conn.link
+            .monitor
+            .emit(ZMQ_EVENT_DISCONNECTED, conn.fd as u64, &conn.endpoint);
+        let mut pipe = conn.pipe.take();
+        if conn.raw_notify && conn.handshaken {
+            if let Some(p) = pipe.as_mut().filter(|p| !p.peer_gone) {
+                p.write(Msg::new());
+            }
         }
-        let pipe = conn.pipe.take();
         if let Some(p) = &pipe {
             self.pipe_owner.remove(&p.id);
         }
@@ -875,8 +1002,11 @@ impl Reactor {
                     self.remove_connecter(ct);
                     return;
                 }
+                let mut pipe = pipe;
+                let nothing_left = pipe.as_mut().is_none_or(|p| p.peer_gone && p.is_finished());
                 let finished = c.stopping || pipe.as_ref().is_some_and(|p| p.peer_gone);
-                if finished && (conn.linger.is_some() || c.link.options.linger == 0) {
+                if finished && (nothing_left || conn.linger.is_some() || c.link.options.linger == 0)
+                {
                     drop(pipe);
                     self.remove_connecter(ct);
                     return;
@@ -1032,8 +1162,16 @@ impl Reactor {
                 let pipe = c.pipe.take();
                 let link = c.link.clone();
                 let endpoint = c.endpoint.clone();
+                let linger = c.stopping.then_some(c.linger_deadline);
                 // The stream stays registered under the same token.
                 self.install_conn(token, stream, Owner::Connecter(ct), pipe, link, endpoint);
+                if let Some(deadline) = linger {
+                    // The socket is already gone: deliver what is left, then close.
+                    if let Some(conn) = self.conns.get_mut(&token) {
+                        conn.linger = Some(deadline);
+                    }
+                    self.flush(token);
+                }
             }
         }
     }

@@ -55,6 +55,8 @@ pub trait Pattern: Send {
     fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
         false
     }
+    /// The connection behind the pipe was re-established (subscribers re-subscribe).
+    fn hiccuped(&mut self, _pipes: &mut Pipes, _id: PipeId) {}
     /// Type-specific options; None when `option` is not one of them.
     fn set_option(
         &mut self,
@@ -174,6 +176,11 @@ impl SocketCore {
                     }
                 }
                 Command::Io(_) => {}
+                Command::Hiccup(id) => {
+                    if self.pipes.get(id).is_some() {
+                        self.pattern.hiccuped(&mut self.pipes, id);
+                    }
+                }
                 Command::Attach(attach) => {
                     let (pipe, info) = *attach;
                     self.attach_remote(pipe, info)
@@ -342,7 +349,8 @@ impl SocketCore {
             }
         };
         let io = self.ctx.io_thread(self.options.affinity)?;
-        let pipe = if self.options.immediate {
+        // STREAM gets a new pipe (and routing id) per connection, as with IMMEDIATE.
+        let pipe = if self.options.immediate || self.options.raw_socket {
             None
         } else {
             let conflate = self.options.conflate;
@@ -540,6 +548,10 @@ impl SocketCore {
             .pattern
             .set_option(&mut self.pipes, option, value.unwrap_or(&[]))
         {
+            if r.is_ok() && option == ZMQ_STREAM_NOTIFY {
+                // The I/O threads read it from the options snapshot.
+                self.options.raw_notify = options::bool_value(value.unwrap_or(&[]))?;
+            }
             return r;
         }
         self.options.set_optval(option, value)
@@ -611,7 +623,10 @@ impl SocketCore {
         let mut told = Vec::new();
         for e in self.net_endpoints.drain(..) {
             if !told.iter().any(|io: &Arc<IoThread>| Arc::ptr_eq(io, &e.io)) {
-                e.io.send(IoCommand::SocketClosed { socket_id: self.id });
+                e.io.send(IoCommand::SocketClosed {
+                    socket_id: self.id,
+                    linger: self.options.linger,
+                });
                 told.push(e.io);
             }
         }

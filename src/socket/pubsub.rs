@@ -436,12 +436,10 @@ impl XSub {
     }
 }
 
-impl Pattern for XSub {
-    fn attach(&mut self, pipes: &mut Pipes, id: PipeId) {
-        self.fq.attach(pipes, id);
-        self.pipes.push(id);
-        // The new publisher learns everything subscribed so far; what does not fit
-        // under its high-water mark is dropped, as a subscription made then would be.
+impl XSub {
+    /// Tells a (new or reconnected) publisher everything subscribed so far; what does
+    /// not fit under its high-water mark is dropped, as a subscription made then would be.
+    fn send_subscriptions(&mut self, pipes: &mut Pipes, id: PipeId) {
         if let Some(pipe) = pipes.get_mut(id) {
             self.subscriptions.apply(|topic| {
                 if pipe.check_write() {
@@ -449,6 +447,18 @@ impl Pattern for XSub {
                 }
             });
         }
+    }
+}
+
+impl Pattern for XSub {
+    fn attach(&mut self, pipes: &mut Pipes, id: PipeId) {
+        self.fq.attach(pipes, id);
+        self.pipes.push(id);
+        self.send_subscriptions(pipes, id);
+    }
+
+    fn hiccuped(&mut self, pipes: &mut Pipes, id: PipeId) {
+        self.send_subscriptions(pipes, id);
     }
 
     fn read_activated(&mut self, pipes: &mut Pipes, id: PipeId) {

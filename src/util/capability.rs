@@ -5,7 +5,7 @@
 
 /// Capability names as libzmq spells them, with whether this build provides them.
 pub const CAPABILITIES: &[(&str, bool)] = &[
-    ("ipc", false),
+    ("ipc", true),
     ("pgm", false),
     ("tipc", false),
     ("norm", false),
@@ -31,10 +31,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn draft_only_for_now() {
+    fn only_what_works() {
         assert!(has(b"draft"));
+        assert!(has(b"ipc"));
         for name in [
-            "ipc", "pgm", "tipc", "norm", "curve", "gssapi", "vmci", "ws", "wss",
+            "pgm", "tipc", "norm", "curve", "gssapi", "vmci", "ws", "wss",
         ] {
             assert!(!has(name.as_bytes()), "{name}");
         }

@@ -1,0 +1,102 @@
+//! The engine of STREAM connections: no protocol, bytes in and out. Each read becomes
+//! one message; each message sent is written as is; an empty message closes the
+//! connection, as libzmq's raw engine does.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::sync::Arc;
+
+use crate::abi::ZMQ_STREAM;
+use crate::msg::{Metadata, Msg};
+use crate::zmtp::{CloseKind, EngineEvent};
+
+/// Raw byte engine with the same surface as the ZMTP engine.
+pub struct RawEngine {
+    out: Vec<u8>,
+    out_pos: usize,
+    events: VecDeque<EngineEvent>,
+    closed: bool,
+}
+
+impl RawEngine {
+    /// Ready at once: there is no handshake.
+    pub fn new(peer_address: &str) -> RawEngine {
+        let metadata = Arc::new(Metadata::new([(
+            "Peer-Address".to_string(),
+            peer_address.as_bytes().to_vec(),
+        )]));
+        let mut events = VecDeque::new();
+        events.push_back(EngineEvent::Ready {
+            peer_socket_type: ZMQ_STREAM,
+            peer_routing_id: Vec::new(),
+            metadata,
+            version: crate::zmtp::Version::Zmtp31,
+        });
+        RawEngine {
+            out: Vec::new(),
+            out_pos: 0,
+            events,
+            closed: false,
+        }
+    }
+
+    pub fn receive(&mut self, data: &[u8]) {
+        if !self.closed {
+            self.events
+                .push_back(EngineEvent::Message(Msg::from_slice(data)));
+        }
+    }
+
+    pub fn send(&mut self, msg: &Msg) -> bool {
+        if self.closed {
+            return true;
+        }
+        if msg.is_empty() {
+            self.close(0);
+        } else {
+            self.out.extend_from_slice(msg.data());
+        }
+        true
+    }
+
+    fn close(&mut self, errno: i32) {
+        if !self.closed {
+            self.closed = true;
+            let _ = errno;
+            self.events.push_back(EngineEvent::Closed {
+                event: 0,
+                value: 0,
+                reason: "stream closed",
+                kind: CloseKind::Connection,
+            });
+        }
+    }
+
+    pub fn connection_error(&mut self, errno: i32) {
+        self.close(errno);
+    }
+
+    pub fn poll_event(&mut self) -> Option<EngineEvent> {
+        self.events.pop_front()
+    }
+
+    pub fn output_len(&self) -> usize {
+        self.out.len() - self.out_pos
+    }
+
+    pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        if self.output_len() == 0 || slices.is_empty() {
+            return 0;
+        }
+        slices[0] = IoSlice::new(&self.out[self.out_pos..]);
+        1
+    }
+
+    pub fn consume_output(&mut self, n: usize) {
+        self.out_pos += n;
+        if self.out_pos >= self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+        }
+    }
+}
