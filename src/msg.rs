@@ -59,11 +59,26 @@ impl Metadata {
     }
 }
 
-/// Rarely used parts of a message, boxed so the common message stays small.
+/// Rarely used parts of a message, behind one shared pointer so the common message
+/// stays small and messages of one connection share a single copy.
 #[derive(Debug, Default, Clone)]
 struct Extras {
     metadata: Option<Arc<Metadata>>,
     group: Option<CString>,
+}
+
+/// Connection properties prepared once, then attached to each received message
+/// without an allocation per message.
+#[derive(Clone, Debug)]
+pub struct Properties(Arc<Extras>);
+
+impl Properties {
+    pub fn new(metadata: Arc<Metadata>) -> Properties {
+        Properties(Arc::new(Extras {
+            metadata: Some(metadata),
+            group: None,
+        }))
+    }
 }
 
 /// Header of a reference-counted payload. Payloads the library allocates follow the
@@ -179,7 +194,7 @@ enum Body {
 /// One message part.
 pub struct Msg {
     body: Body,
-    extras: Option<Box<Extras>>,
+    extras: Option<Arc<Extras>>,
     routing_id: u32,
     magic: u32,
     flags: u8,
@@ -405,7 +420,12 @@ impl Msg {
         if meta.is_none() && self.extras.is_none() {
             return;
         }
-        self.extras.get_or_insert_with(Default::default).metadata = meta;
+        Arc::make_mut(self.extras.get_or_insert_with(Default::default)).metadata = meta;
+    }
+
+    /// Attaches prepared connection properties (shared, no allocation).
+    pub fn set_properties(&mut self, props: &Properties) {
+        self.extras = Some(props.0.clone());
     }
 
     /// The draft group (RADIO/DISH).
@@ -414,7 +434,7 @@ impl Msg {
     }
 
     pub fn set_group(&mut self, group: Option<CString>) {
-        self.extras.get_or_insert_with(Default::default).group = group;
+        Arc::make_mut(self.extras.get_or_insert_with(Default::default)).group = group;
     }
 
     /// Drops payload and properties, leaving an empty message.

@@ -116,7 +116,11 @@ pub extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> c_int {
         match property {
             ZMQ_MORE => Ok(m.more() as c_int),
             // Only messages read from a network connection carry its fd.
-            ZMQ_SRCFD => Err(Errno::EINVAL),
+            ZMQ_SRCFD => m
+                .metadata()
+                .and_then(|meta| meta.get("__fd"))
+                .and_then(|fd| fd.to_str().ok()?.parse().ok())
+                .ok_or(Errno::EINVAL),
             ZMQ_SHARED => Ok(m.is_shared() as c_int),
             _ => Err(Errno::EINVAL),
         }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::abi::*;
-use crate::msg::{Metadata, Msg};
+use crate::msg::{Metadata, Msg, Properties};
 
 use super::codec::{self, DecodeError, Decoder, Framing, WIRE_COMMAND, WIRE_MORE};
 use super::command::{self, ErrorReason};
@@ -164,6 +164,8 @@ pub struct Engine {
     peer_socket_type: i32,
     decoder: Decoder,
     metadata: Option<Arc<Metadata>>,
+    /// The metadata, ready to attach to each received message.
+    properties: Option<Properties>,
 
     out: OutQueue,
     /// The last frame queued had MORE set: the next one continues a message.
@@ -214,6 +216,7 @@ impl Engine {
             peer_socket_type: -1,
             decoder: Decoder::new(Framing::V2, cfg.maxmsgsize),
             metadata: None,
+            properties: None,
             out: OutQueue::default(),
             out_more: false,
             events: VecDeque::new(),
@@ -461,6 +464,7 @@ impl Engine {
             let metadata = Arc::new(Metadata::new(pairs));
             let peer_routing_id = peer_id.to_vec();
             self.metadata = Some(metadata.clone());
+            self.properties = Some(Properties::new(metadata.clone()));
             self.phase = Phase::Active;
             self.handshake_deadline = None;
             self.ping_at = self.heartbeat_ivl.map(|ivl| now + ivl);
@@ -538,8 +542,8 @@ impl Engine {
     }
 
     fn deliver(&mut self, mut msg: Msg) {
-        if let Some(m) = &self.metadata {
-            msg.set_metadata(Some(m.clone()));
+        if let Some(p) = &self.properties {
+            msg.set_properties(p);
         }
         self.held += msg.len();
         self.events.push_back(EngineEvent::Message(msg));
