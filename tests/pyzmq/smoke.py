@@ -44,6 +44,23 @@ def blocking_and_poller():
     ctx.destroy(linger=0)
 
 
+def over_tcp():
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    port = router.bind_to_random_port("tcp://127.0.0.1")
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.ROUTING_ID, b"d1")
+    dealer.connect("tcp://127.0.0.1:%d" % port)
+    dealer.send_multipart([b"hi", b"there"])
+    assert router.recv_multipart() == [b"d1", b"hi", b"there"]
+    router.send_multipart([b"d1", b"back"])
+    assert dealer.recv() == b"back"
+    frame = router.recv(copy=False) if router.poll(0) else None
+    assert frame is None
+    ctx.destroy(linger=0)
+
+
 blocking_and_poller()
+over_tcp()
 asyncio.run(main())
 print("pyzmq smoke: ok on libzmq", zmq.zmq_version())
