@@ -135,3 +135,22 @@ pub fn listen_ipc(addr: &address::IpcAddr) -> ZResult<(ListenerSource, String, i
     let fd = l.as_raw_fd();
     Ok((ListenerSource::Ipc(l, unlink), addr.endpoint(), fd))
 }
+
+/// A listener over a descriptor the application bound itself (ZMQ_USE_FD).
+pub fn listen_fd(transport_is_tcp: bool, fd: i32) -> ZResult<(ListenerSource, String, i32)> {
+    let to_errno = |e: std::io::Error| Errno(e.raw_os_error().unwrap_or(libc::EINVAL));
+    let owned = sys::adopt_listener(fd).map_err(to_errno)?;
+    if transport_is_tcp {
+        let l = std::net::TcpListener::from(owned);
+        let local = l.local_addr().map_err(to_errno)?;
+        Ok((ListenerSource::Tcp(l), address::tcp_endpoint(&local), fd))
+    } else {
+        let l = std::os::unix::net::UnixListener::from(owned);
+        let endpoint = l
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_pathname().map(|p| format!("ipc://{}", p.display())))
+            .unwrap_or_default();
+        Ok((ListenerSource::Ipc(l, None), endpoint, fd))
+    }
+}

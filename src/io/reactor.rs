@@ -217,8 +217,11 @@ struct Conn {
     stream: Stream,
     fd: RawFd,
     engine: ConnEngine,
-    /// STREAM: an empty message tells the socket about connects and disconnects.
-    raw_notify: bool,
+    /// An empty message tells the socket about this connection's start
+    /// (STREAM_NOTIFY, ROUTER_NOTIFY connect).
+    notify_connect: bool,
+    /// Likewise about its end (STREAM_NOTIFY, ROUTER_NOTIFY disconnect).
+    notify_disconnect: bool,
     pipe: Option<PipeEnd>,
     /// Parts decoded but not yet in the pipe: a message still missing parts, or whole
     /// messages the socket's full queue could not take.
@@ -641,7 +644,12 @@ impl Reactor {
             e.set_source_fd(stream.fd());
             ConnEngine::Zmtp(Box::new(e))
         };
-        let raw_notify = link.options.raw_socket && link.options.raw_notify;
+        let o = &link.options;
+        let raw_notify = o.raw_socket && o.raw_notify;
+        let router = o.socket_type == ZMQ_ROUTER;
+        let notify_connect = raw_notify || (router && o.router_notify & ZMQ_NOTIFY_CONNECT != 0);
+        let notify_disconnect =
+            raw_notify || (router && o.router_notify & ZMQ_NOTIFY_DISCONNECT != 0);
         if let Some(p) = &pipe {
             self.pipe_owner.insert(p.id, token);
         }
@@ -653,7 +661,8 @@ impl Reactor {
                 stream,
                 fd,
                 engine,
-                raw_notify,
+                notify_connect,
+                notify_disconnect,
                 pipe,
                 pending_in: VecDeque::new(),
                 input_blocked: false,
@@ -758,6 +767,12 @@ impl Reactor {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
+        let o = &conn.link.options;
+        if o.can_send_hello_msg && !o.hello_msg.is_empty() {
+            // ZMQ_HELLO_MSG: the first message every new peer receives.
+            let hello = Msg::from_slice(&o.hello_msg);
+            conn.engine.send(&hello);
+        }
         match conn.pipe.as_mut() {
             None => {
                 let o = &conn.link.options;
@@ -765,7 +780,7 @@ impl Reactor {
                 let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
                 let (mut ours, theirs) = pipe_pair([hwm(o.rcvhwm), hwm(o.sndhwm)]);
                 ours.send_routing_id(&peer_routing_id);
-                if conn.raw_notify {
+                if conn.notify_connect {
                     ours.write(Msg::new());
                 }
                 ours.attach(self.mailbox.clone());
@@ -981,9 +996,20 @@ impl Reactor {
             .monitor
             .emit(ZMQ_EVENT_DISCONNECTED, conn.fd as u64, &conn.endpoint);
         let mut pipe = conn.pipe.take();
-        if conn.raw_notify && conn.handshaken {
+        if conn.handshaken {
             if let Some(p) = pipe.as_mut().filter(|p| !p.peer_gone) {
-                p.write(Msg::new());
+                let o = &conn.link.options;
+                if conn.notify_disconnect {
+                    p.write(Msg::new());
+                }
+                // ZMQ_DISCONNECT_MSG / ZMQ_HICCUP_MSG: the socket hears of the loss.
+                if o.can_recv_disconnect_msg && !o.disconnect_msg.is_empty() {
+                    p.write(Msg::from_slice(&o.disconnect_msg));
+                }
+                let reconnecting = matches!(conn.owner, Owner::Connecter(_)) && !o.immediate;
+                if reconnecting && o.can_recv_hiccup_msg && !o.hiccup_msg.is_empty() {
+                    p.write(Msg::from_slice(&o.hiccup_msg));
+                }
             }
         }
         if let Some(p) = &pipe {

@@ -264,3 +264,13 @@ pub fn peer_credentials(fd: RawFd) -> Option<(i32, u32, u32)> {
     };
     (rc == 0).then_some((cred.pid, cred.uid, cred.gid))
 }
+
+/// Adopts a listening socket the application created (ZMQ_USE_FD).
+pub fn adopt_listener(fd: RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: fcntl on a descriptor number; failure (not open) is reported.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    // SAFETY: as above.
+    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
+    // SAFETY: ZMQ_USE_FD hands the descriptor to the socket, which now owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}

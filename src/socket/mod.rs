@@ -110,8 +110,6 @@ pub struct SocketCore {
 
 /// A bound or connected network endpoint and the I/O thread serving it.
 struct NetEndpoint {
-    /// As the application wrote it.
-    given: String,
     /// As resolved (the wildcard port filled in), for ZMQ_LAST_ENDPOINT.
     resolved: String,
     id: u64,
@@ -302,6 +300,10 @@ impl SocketCore {
 
     fn bind_net(&mut self, transport: Transport, addr: &str, name: &str) -> ZResult<()> {
         let bound = match transport {
+            // ZMQ_USE_FD: listen on the application's own descriptor.
+            _ if self.options.use_fd >= 0 => {
+                crate::io::listen_fd(transport == Transport::Tcp, self.options.use_fd)
+            }
             Transport::Tcp => address::resolve_tcp_bind(name, self.options.ipv6)
                 .and_then(|local| crate::io::listen_tcp(&local, &self.options)),
             _ => {
@@ -330,7 +332,6 @@ impl SocketCore {
         });
         self.monitor.emit(ZMQ_EVENT_LISTENING, fd as u64, &resolved);
         self.net_endpoints.push(NetEndpoint {
-            given: addr.to_string(),
             resolved: resolved.clone(),
             id,
             io,
@@ -374,7 +375,6 @@ impl SocketCore {
             link: self.link(),
         });
         self.net_endpoints.push(NetEndpoint {
-            given: addr.to_string(),
             resolved: addr.to_string(),
             id,
             io,
@@ -384,12 +384,14 @@ impl SocketCore {
         Ok(())
     }
 
-    /// Stops a network endpoint by the name it was given or resolved to.
+    /// Stops a network endpoint by its resolved name.
     fn stop_net(&mut self, addr: &str, bound: bool) -> ZResult<()> {
         let pos = self
             .net_endpoints
             .iter()
-            .position(|e| e.bound == bound && (e.given == addr || e.resolved == addr))
+            // As libzmq: a bound endpoint is named by its resolved form only (the
+            // wildcard spelling it was bound with is not an endpoint of the socket).
+            .position(|e| e.bound == bound && e.resolved == addr)
             .ok_or(Errno::ENOENT)?;
         let e = self.net_endpoints.remove(pos);
         e.io.send(IoCommand::StopEndpoint {
