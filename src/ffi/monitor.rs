@@ -40,6 +40,15 @@ pub extern "C" fn zmq_socket_monitor_versioned(
     ffi_call!(-1, { monitor(s, addr, events, event_version, r#type) })
 }
 
+#[cfg(zmq_draft_api)]
+#[no_mangle]
+pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
+    ffi_call!(-1, {
+        handle::socket(s)?.lock()?.pipes_stats()?;
+        Ok(0)
+    })
+}
+
 /// This build has no CURVE mechanism yet (`zmq_has("curve")` is 0): like a libzmq built
 /// without CURVE, key generation reports ENOTSUP.
 #[no_mangle]

@@ -319,6 +319,16 @@ impl PipeEnd {
         }
     }
 
+    /// (outbound, inbound) queue sizes: complete messages this end wrote that the peer
+    /// has not yet been credited for reading, and parts waiting to be read here.
+    pub fn queue_sizes(&self) -> (u64, u64) {
+        let peer_read = self.shared.msgs_read[self.peer()].load(Ordering::Acquire);
+        (
+            self.msgs_written.saturating_sub(peer_read),
+            self.reader.pending(),
+        )
+    }
+
     /// True when the peer is gone and nothing is left to read.
     pub fn is_finished(&mut self) -> bool {
         self.peer_gone && !self.reader.peek_ready()

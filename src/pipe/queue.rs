@@ -215,6 +215,11 @@ impl Reader {
         }
     }
 
+    /// Parts published but not yet read.
+    pub fn pending(&self) -> u64 {
+        (self.shared.tail.load(Ordering::Acquire) & !WAITING).saturating_sub(self.pos)
+    }
+
     /// True when a message is available, without marking the reader as waiting.
     #[inline]
     pub fn peek_ready(&mut self) -> bool {

@@ -621,6 +621,28 @@ impl SocketCore {
         Ok(())
     }
 
+    /// `zmq_socket_monitor_pipes_stats`: one ZMQ_EVENT_PIPES_STATS event per pipe,
+    /// with its outbound and inbound queue sizes. EINVAL unless that event is
+    /// monitored, EAGAIN without pipes, as libzmq.
+    #[cfg(zmq_draft_api)]
+    pub fn pipes_stats(&mut self) -> ZResult<()> {
+        self.check_alive()?;
+        if !self.monitor.wants(ZMQ_EVENT_PIPES_STATS) {
+            return Err(Errno::EINVAL);
+        }
+        self.process_commands();
+        if self.pipes.is_empty() {
+            return Err(Errno::EAGAIN);
+        }
+        for p in self.pipes.iter_mut() {
+            let (outbound, inbound) = p.queue_sizes();
+            let endpoint = p.endpoint.clone().unwrap_or_default();
+            self.monitor
+                .emit_values(ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &endpoint, "");
+        }
+        Ok(())
+    }
+
     fn close(mut self) {
         let mut told = Vec::new();
         for e in self.net_endpoints.drain(..) {

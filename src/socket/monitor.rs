@@ -23,6 +23,21 @@ impl MonitorSlot {
         }
     }
 
+    /// True when `event` is monitored.
+    pub fn wants(&self, event: i32) -> bool {
+        self.0
+            .lock()
+            .as_ref()
+            .is_some_and(|m| m.events & event as u32 as u64 != 0)
+    }
+
+    /// Reports an event with several values (v2 carries them all, v1 the first).
+    pub fn emit_values(&self, event: i32, values: &[u64], local: &str, remote: &str) {
+        if let Some(m) = self.0.lock().as_ref() {
+            m.emit(event as u32 as u64, values, local, remote);
+        }
+    }
+
     /// Installs a new monitor, returning the previous one.
     pub fn replace(&self, monitor: Option<Monitor>) -> Option<Monitor> {
         std::mem::replace(&mut *self.0.lock(), monitor)
