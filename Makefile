@@ -106,6 +106,8 @@ package-check:
 
 perf-smoke:
 	@if [ -f perf/smoke.sh ]; then echo "== perf smoke"; bash perf/smoke.sh; fi
+	@echo "== perf/compare runs (one round, two rows; speed is never judged)"
+	@perf/compare --quick --rounds 1 --no-build --only 'inproc 16 B|tcp 16 B' | grep -q 'ours/libzmq'
 
 pyzmq-smoke:
 	@echo "== pyzmq on this library (LD_PRELOAD)"
