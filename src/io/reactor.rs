@@ -4,6 +4,7 @@
 //! from empty to non-empty.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ use super::{sys, IoCommand, SocketLink};
 use crate::abi::*;
 use crate::mailbox::{Command, IoWake, Mailbox, PipeId};
 use crate::msg::Msg;
-use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
+use crate::pipe::{pipe_pair, IdHasher, PeerInfo, PipeEnd};
 use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent};
 
 /// Token of the thread's waker.
@@ -264,19 +265,22 @@ struct Connecter {
     linger_deadline: Option<Instant>,
 }
 
+/// Maps keyed by small sequential numbers (tokens, pipe ids), looked up per message.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
 /// The state of one I/O thread.
 pub struct Reactor {
     poll: Poll,
     commands: Receiver<Command>,
     wake: Arc<IoWake>,
     mailbox: Mailbox,
-    listeners: HashMap<Token, Listener>,
-    connecters: HashMap<Token, Connecter>,
+    listeners: FastMap<Token, Listener>,
+    connecters: FastMap<Token, Connecter>,
     /// Streams whose connect is in progress, by token, with their connecter.
-    connecting: HashMap<Token, (Token, Stream)>,
-    conns: HashMap<Token, Conn>,
+    connecting: FastMap<Token, (Token, Stream)>,
+    conns: FastMap<Token, Conn>,
     /// Which connection or connecter holds each pipe end.
-    pipe_owner: HashMap<PipeId, Token>,
+    pipe_owner: FastMap<PipeId, Token>,
     next_token: usize,
     /// LINGER of closed sockets as it was at close, by socket id.
     closing_linger: HashMap<u64, i32>,
@@ -300,11 +304,11 @@ impl Reactor {
             commands,
             wake,
             mailbox,
-            listeners: HashMap::new(),
-            connecters: HashMap::new(),
-            connecting: HashMap::new(),
-            conns: HashMap::new(),
-            pipe_owner: HashMap::new(),
+            listeners: FastMap::default(),
+            connecters: FastMap::default(),
+            connecting: FastMap::default(),
+            conns: FastMap::default(),
+            pipe_owner: FastMap::default(),
             next_token: 0,
             closing_linger: HashMap::new(),
             stopping: false,
@@ -727,6 +731,7 @@ impl Reactor {
                 return false;
             };
             let Some(event) = conn.engine.poll_event() else {
+                self.deliver_pending(token);
                 return true;
             };
             match event {
@@ -747,12 +752,14 @@ impl Reactor {
                     self.flush(token);
                 }
                 EngineEvent::Message(msg) => {
+                    // Delivered to the pipe in one go once the events are drained.
                     conn.pending_in.push_back(msg);
-                    self.deliver_pending(token);
                 }
                 EngineEvent::Closed {
                     event, value, kind, ..
                 } => {
+                    // Whole messages that arrived before the error still reach the socket.
+                    self.deliver_pending(token);
                     let detail = (event != 0).then_some((event, value));
                     self.close_conn(token, detail, kind);
                     return false;
