@@ -32,4 +32,4 @@ mod fuzz;
 mod tests;
 
 pub use command::{compatible, sends_identity, socket_type_from_name, socket_type_name};
-pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version};
+pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version, OUTPUT_LIMIT};
