@@ -1122,3 +1122,21 @@ fn pending_input_counts_undelivered_payload() {
     assert_eq!(e.pending_input(), 0);
     assert!(e.poll_event().is_none());
 }
+
+#[test]
+fn no_peer_address_no_transport_properties() {
+    let now = Instant::now();
+    let mut e = Engine::new(cfg(ZMQ_PULL), now);
+    e.set_source_fd(7);
+    e.receive(&greeting(1, b"NULL"), now);
+    let mut input = ready(&[("Socket-Type", b"PUSH")]);
+    input.extend(data_frame(b"m", false));
+    e.receive(&input, now);
+    e.poll_event();
+    let Some(EngineEvent::Message(m)) = e.poll_event() else {
+        panic!()
+    };
+    let meta = m.metadata().unwrap();
+    assert!(meta.get("Peer-Address").is_none() && meta.get("__fd").is_none());
+    assert_eq!(meta.get("Socket-Type").unwrap().to_bytes(), b"PUSH");
+}
