@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::abi::*;
-use crate::msg::{Metadata, Msg, Properties};
+use crate::msg::{flags, Metadata, Msg, Properties};
 
 use super::codec::{self, DecodeError, Decoder, Framing, WIRE_COMMAND, WIRE_MORE};
 use super::command::{self, ErrorReason};
@@ -22,6 +22,9 @@ const V2_GREETING_LEN: usize = 12;
 const V3_GREETING_LEN: usize = 64;
 /// The mechanism field of a NULL greeting.
 const NULL_MECHANISM: &[u8; 20] = b"NULL\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+/// `send` refuses more while this much output waits (large bodies are queued by
+/// reference, so this bounds how many messages leave the pipe ahead of the wire).
+pub const OUTPUT_LIMIT: usize = 1024 * 1024;
 /// The errno reported with a handshake timeout (what libzmq's last read left behind).
 const HANDSHAKE_TIMEOUT_ERRNO: i32 = libc::EAGAIN;
 
@@ -236,8 +239,9 @@ impl Engine {
         e
     }
 
-    /// Adds the private "__fd" property (ZMQ_SRCFD) to the connection metadata; call
-    /// before the handshake completes.
+    /// Adds the private "__fd" property (what `zmq_msg_get(ZMQ_SRCFD)` reads) to the
+    /// connection metadata, as libzmq does when the peer address is known; call before
+    /// the handshake completes.
     pub fn set_source_fd(&mut self, fd: i32) {
         self.source_fd = Some(fd);
     }
@@ -331,9 +335,7 @@ impl Engine {
         self.version = Some(Version::Zmtp10);
         self.decoder = Decoder::new(Framing::V1, self.maxmsgsize);
         // The rest of our identity frame, whose header the signature already was.
-        let id = std::mem::take(&mut self.routing_id);
-        self.out.buf().extend_from_slice(&id);
-        self.routing_id = id;
+        self.out.buf().extend_from_slice(&self.routing_id);
         self.legacy_started();
         let greeting = self.greeting;
         let mut pos = 0;
@@ -352,18 +354,18 @@ impl Engine {
         let minor = self.greeting[SIGNATURE_LEN + 1];
         match revision {
             0 | 1 => {
+                // Byte 11 of a ZMTP 1.0/2.0 greeting is the peer's socket type.
                 self.peer_socket_type = i32::from(minor);
-                let id = std::mem::take(&mut self.routing_id);
+                let buf = self.out.buf();
                 if revision == 0 {
                     self.version = Some(Version::Zmtp10);
                     self.decoder = Decoder::new(Framing::V1, self.maxmsgsize);
-                    codec::v1_header(self.out.buf(), false, id.len());
+                    codec::v1_header(buf, false, self.routing_id.len());
                 } else {
                     self.version = Some(Version::Zmtp20);
-                    codec::v2_header(self.out.buf(), 0, id.len());
+                    codec::v2_header(buf, 0, self.routing_id.len());
                 }
-                self.out.buf().extend_from_slice(&id);
-                self.routing_id = id;
+                buf.extend_from_slice(&self.routing_id);
                 self.legacy_started();
             }
             _ => {
@@ -445,14 +447,15 @@ impl Engine {
                 }
             }
             let mut pairs: Vec<(String, Vec<u8>)> = Vec::with_capacity(props.len() + 2);
+            // As libzmq: no peer address, no transport properties at all.
             if !self.peer_address.is_empty() {
                 pairs.push((
                     command::PROP_PEER_ADDRESS.to_string(),
                     self.peer_address.as_bytes().to_vec(),
                 ));
-            }
-            if let Some(fd) = self.source_fd {
-                pairs.push(("__fd".to_string(), fd.to_string().into_bytes()));
+                if let Some(fd) = self.source_fd {
+                    pairs.push(("__fd".to_string(), fd.to_string().into_bytes()));
+                }
             }
             for &(name, value) in &props {
                 let name = String::from_utf8_lossy(name).into_owned();
@@ -531,11 +534,18 @@ impl Engine {
                 pong.extend_from_slice(context);
                 self.queue_command(&pong);
             }
-            b"SUBSCRIBE" | b"CANCEL" if matches!(self.socket_type, ZMQ_PUB | ZMQ_XPUB) => {
-                let mut body = Vec::with_capacity(rest.len() + 1);
-                body.push(u8::from(name_len == 9));
-                body.extend_from_slice(rest);
-                self.deliver(Msg::from_slice(&body));
+            b"SUBSCRIBE" | b"CANCEL" => {
+                if matches!(self.socket_type, ZMQ_PUB | ZMQ_XPUB) {
+                    let mut body = Vec::with_capacity(rest.len() + 1);
+                    body.push(u8::from(name_len == 9));
+                    body.extend_from_slice(rest);
+                    self.deliver(Msg::from_slice(&body));
+                } else {
+                    // libzmq hands other sockets the command as it came, as data.
+                    let mut msg = msg;
+                    msg.reset_flags(flags::COMMAND);
+                    self.deliver(msg);
+                }
             }
             _ => {}
         }
@@ -617,8 +627,9 @@ impl Engine {
         self.out.consume(n);
     }
 
-    /// Queues one outgoing message part; false while the handshake is not done or
-    /// after the connection closed (the caller keeps the message).
+    /// Queues one outgoing message part; false while the handshake is not done, after
+    /// the connection closed, or while `OUTPUT_LIMIT` bytes already wait to be written
+    /// (the caller keeps the message and offers it again later).
     ///
     /// Subscriptions: from a SUB socket, a single-part message starting with 1 or 0
     /// is a subscribe/cancel; from an XSUB socket only when it also carries
@@ -626,7 +637,7 @@ impl Engine {
     /// replays to new peers as commands). To ZMTP 3.1 peers they become SUBSCRIBE or
     /// CANCEL commands; older peers get them as data.
     pub fn send(&mut self, msg: &Msg) -> bool {
-        if self.phase != Phase::Active {
+        if self.phase != Phase::Active || self.out.len() >= OUTPUT_LIMIT {
             return false;
         }
         let version = self.version.expect("negotiated");

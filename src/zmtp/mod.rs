@@ -5,21 +5,37 @@
 //!
 //! Speaks ZMTP 3.1 (RFC 37) with the NULL mechanism, and talks to ZMTP 3.0, 2.0 and
 //! 1.0 peers the way libzmq 4.3 does (version negotiated from the greeting, older
-//! framings for older peers).
+//! framings for older peers). Where libzmq's behaviour is observable on the wire or
+//! through the monitor, the engine reproduces it; the tests hold the bytes libzmq
+//! 4.3 was seen to send.
 //!
 //! Contract for the I/O layer:
 //! - after `Engine::new`, and after every `receive`, `send` or `handle_timeout`, write
 //!   `output()` and `consume_output(n)` until it is empty or the transport would block
-//!   (or use `output_slices` for a vectored write);
+//!   (`output()` is the next contiguous run; `output_slices` gives all of it for a
+//!   vectored write);
 //! - drain `poll_event` after every `receive`, `handle_timeout` and
-//!   `connection_error`; events come in order (messages decoded before an error are
-//!   reported before the `Closed`). After `Closed`, close the transport: the engine
-//!   has dropped its output and ignores further input;
-//! - `send` only after `Ready`; batch by checking `output_len()` before pulling more
-//!   messages from the pipe;
+//!   `connection_error`. Events come in order: message parts decoded before an error
+//!   come before its `Closed` (a multipart message cut short must be rolled back).
+//!   After `Closed` close the transport: the engine dropped its output and ignores
+//!   further input;
+//! - `Closed { event, value, kind }`: emit `event` with `value` when non-zero, then
+//!   ZMQ_EVENT_DISCONNECTED. `kind` says whether to reconnect: libzmq does after
+//!   `Timeout` and `Connection`, and gives up after `Protocol`;
+//! - `Ready { version, .. }`: libzmq emits ZMQ_EVENT_HANDSHAKE_SUCCEEDED only when
+//!   `version.has_handshake()` (ZMTP 3.x);
+//! - `send` after `Ready`; it refuses (returns false, the caller keeps the message)
+//!   while `OUTPUT_LIMIT` bytes wait, so gate batches on `output_len()`;
+//! - subscriptions from SUB sockets are recognised by their leading 1/0 byte; an XSUB
+//!   marks the subscriptions it replays to a new peer with `flags::COMMAND` (libzmq
+//!   sends those as commands and what the XSUB user sends as data);
 //! - call `handle_timeout(now)` when `next_timeout()` passes;
-//! - on end of stream or a read/write error, call `connection_error(errno)` (EPIPE for
-//!   end of stream) to get the Closed event libzmq would report.
+//! - stop reading while `pending_input()` is non-zero and the socket's pipe is full;
+//!   heartbeat timeouts do not fire while decoded input waits;
+//! - on end of stream or a read/write error call `connection_error(errno)` (EPIPE for
+//!   end of stream) to get the `Closed` libzmq would report.
+//!
+//! Not here yet: PLAIN/CURVE mechanisms and ZAP.
 
 mod codec;
 mod command;
@@ -32,4 +48,4 @@ mod fuzz;
 mod tests;
 
 pub use command::{compatible, sends_identity, socket_type_from_name, socket_type_name};
-pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version};
+pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version, OUTPUT_LIMIT};
