@@ -5,7 +5,7 @@
 //! arrives within a few microseconds, and a futex sleep/wake pair costs more than that.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
@@ -32,7 +32,12 @@ pub struct Signal {
 /// An eventfd plus whether it currently holds a token.
 struct EventFd {
     fd: OwnedFd,
+    /// Whether the eventfd holds a token; changed only under this lock.
     armed: Mutex<bool>,
+    /// Lock-free copy of `armed`, so send/recv skip the lock in the common case. A
+    /// stale read only costs a spurious readable fd, which the contract allows: the
+    /// owner looks at its commands right after clearing.
+    armed_hint: AtomicBool,
 }
 
 impl Signal {
@@ -47,10 +52,17 @@ impl Signal {
             self.cond.notify_all();
         }
         if let Some(efd) = self.fd.get() {
+            // Orders the caller's command push before the hint read; pairs with the
+            // fence in `clear_fd` so one of the two sides always sees the other.
+            fence(Ordering::SeqCst);
+            if efd.armed_hint.load(Ordering::Acquire) {
+                return;
+            }
             let mut armed = efd.armed.lock();
             if !*armed {
                 *armed = true;
                 write_token(efd.fd.as_raw_fd());
+                efd.armed_hint.store(true, Ordering::Release);
             }
         }
     }
@@ -125,6 +137,7 @@ impl Signal {
             Ok(EventFd {
                 fd,
                 armed: Mutex::new(true),
+                armed_hint: AtomicBool::new(true),
             })
         })?;
         Ok(efd.fd.as_raw_fd())
@@ -138,9 +151,15 @@ impl Signal {
     /// Makes `ZMQ_FD` unreadable until the next notification.
     pub fn clear_fd(&self) {
         if let Some(efd) = self.fd.get() {
+            if !efd.armed_hint.load(Ordering::Acquire) {
+                return;
+            }
             let mut armed = efd.armed.lock();
             if *armed {
                 *armed = false;
+                efd.armed_hint.store(false, Ordering::Release);
+                // The owner reads its commands next: that read must not pass this store.
+                fence(Ordering::SeqCst);
                 let mut buf = 0u64;
                 // SAFETY: reading 8 bytes into a u64 from our own non-blocking eventfd.
                 unsafe { libc::read(efd.fd.as_raw_fd(), (&mut buf as *mut u64).cast(), 8) };

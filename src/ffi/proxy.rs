@@ -167,10 +167,7 @@ fn run_proxy(
             }
         }
         if paused {
-            // Only the control socket is served while paused.
-            if control_sock.is_none() {
-                return Err(Errno::EINVAL);
-            }
+            // Only the control socket is served while paused (only it can pause).
             let mut only_control = [zmq_pollitem_t {
                 socket: control,
                 fd: 0,

@@ -742,13 +742,19 @@ impl Reactor {
                     ..
                 } => {
                     conn.handshaken = true;
-                    // libzmq reports no handshake for ZMTP 1.0/2.0 peers, which have none.
-                    if version.has_handshake() {
-                        conn.link
-                            .monitor
-                            .emit(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &conn.endpoint);
-                    }
+                    // The socket gets its pipe before the application hears of the
+                    // handshake, so a send right after the event already counts it.
                     self.handshake_done(token, peer_socket_type, peer_routing_id);
+                    // libzmq reports no handshake for ZMTP 1.0/2.0 peers, which have none.
+                    if let Some(conn) = self.conns.get(&token) {
+                        if version.has_handshake() {
+                            conn.link.monitor.emit(
+                                ZMQ_EVENT_HANDSHAKE_SUCCEEDED,
+                                0,
+                                &conn.endpoint,
+                            );
+                        }
+                    }
                     self.flush(token);
                 }
                 EngineEvent::Message(msg) => {
