@@ -99,7 +99,7 @@ impl Mailbox {
     pub fn send(&self, cmd: Command) {
         if self.tx.send(cmd).is_ok() {
             match &self.wake {
-                Wake::Socket(signal) => signal.notify(),
+                Wake::Socket(signal) => signal.notify_command(),
                 Wake::Io(io) => io.wake(),
             }
         }

@@ -24,6 +24,9 @@ const SPIN_FOR: Duration = Duration::from_micros(20);
 #[derive(Default)]
 pub struct Signal {
     state: AtomicU32,
+    /// A command was queued since the owner last looked: lets send/recv skip the
+    /// command queue entirely while messages flow (libzmq throttles the same check).
+    commands: AtomicBool,
     lock: Mutex<()>,
     cond: Condvar,
     fd: OnceCell<EventFd>,
@@ -65,6 +68,19 @@ impl Signal {
                 efd.armed_hint.store(true, Ordering::Release);
             }
         }
+    }
+
+    /// A command was queued for the owner: records it, then notifies.
+    pub fn notify_command(&self) {
+        self.commands.store(true, Ordering::Release);
+        self.notify();
+    }
+
+    /// True (once) when commands were queued since the last call. A `wait` that
+    /// returned after `notify_command` always finds this set.
+    #[inline]
+    pub fn take_commands(&self) -> bool {
+        self.commands.load(Ordering::Acquire) && self.commands.swap(false, Ordering::AcqRel)
     }
 
     /// Waits for a notification until `deadline` (None: forever). Returns false on

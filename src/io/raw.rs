@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use crate::abi::ZMQ_STREAM;
 use crate::msg::{Metadata, Msg};
-use crate::zmtp::{CloseKind, EngineEvent};
+use crate::zmtp::{CloseKind, EngineEvent, Inbox};
 
 /// Raw byte engine with the same surface as the ZMTP engine.
 pub struct RawEngine {
     out: Vec<u8>,
     out_pos: usize,
     events: VecDeque<EngineEvent>,
+    inbox: Inbox,
     closed: bool,
 }
 
@@ -36,14 +37,14 @@ impl RawEngine {
             out: Vec::new(),
             out_pos: 0,
             events,
+            inbox: Inbox::default(),
             closed: false,
         }
     }
 
     pub fn receive(&mut self, data: &[u8]) {
         if !self.closed {
-            self.events
-                .push_back(EngineEvent::Message(Msg::from_slice(data)));
+            self.inbox.push(Msg::from_slice(data));
         }
     }
 
@@ -76,8 +77,12 @@ impl RawEngine {
         self.close(errno);
     }
 
-    pub fn poll_event(&mut self) -> Option<EngineEvent> {
+    pub fn poll_control(&mut self) -> Option<EngineEvent> {
         self.events.pop_front()
+    }
+
+    pub fn inbox(&mut self) -> &mut Inbox {
+        &mut self.inbox
     }
 
     pub fn output_len(&self) -> usize {

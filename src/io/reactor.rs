@@ -3,7 +3,7 @@
 //! into one buffer, many messages encoded per write, wake-ups only when a pipe goes
 //! from empty to non-empty.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
@@ -21,7 +21,7 @@ use crate::abi::*;
 use crate::mailbox::{Command, IoWake, Mailbox, PipeId};
 use crate::msg::Msg;
 use crate::pipe::{pipe_pair, IdHasher, PeerInfo, PipeEnd};
-use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent};
+use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox};
 
 /// Token of the thread's waker.
 pub const WAKER: Token = Token(usize::MAX);
@@ -104,6 +104,13 @@ impl Write for Stream {
             Stream::Ipc(s) => s.write(buf),
         }
     }
+    // One writev for a frame header and the large body queued after it.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write_vectored(bufs),
+            Stream::Ipc(s) => s.write_vectored(bufs),
+        }
+    }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
@@ -149,10 +156,16 @@ impl ConnEngine {
             ConnEngine::Raw(e) => e.send(msg),
         }
     }
-    fn poll_event(&mut self) -> Option<EngineEvent> {
+    fn poll_control(&mut self) -> Option<EngineEvent> {
         match self {
-            ConnEngine::Zmtp(e) => e.poll_event(),
-            ConnEngine::Raw(e) => e.poll_event(),
+            ConnEngine::Zmtp(e) => e.poll_control(),
+            ConnEngine::Raw(e) => e.poll_control(),
+        }
+    }
+    fn inbox(&mut self) -> &mut Inbox {
+        match self {
+            ConnEngine::Zmtp(e) => e.inbox(),
+            ConnEngine::Raw(e) => e.inbox(),
         }
     }
     fn connection_error(&mut self, errno: i32) {
@@ -224,9 +237,6 @@ struct Conn {
     /// Likewise about its end (STREAM_NOTIFY, ROUTER_NOTIFY disconnect).
     notify_disconnect: bool,
     pipe: Option<PipeEnd>,
-    /// Parts decoded but not yet in the pipe: a message still missing parts, or whole
-    /// messages the socket's full queue could not take.
-    pending_in: VecDeque<Msg>,
     /// The pipe is full: stop reading until the socket makes room (backpressure).
     input_blocked: bool,
     /// A part read from the pipe before the engine could take it.
@@ -668,7 +678,6 @@ impl Reactor {
                 notify_connect,
                 notify_disconnect,
                 pipe,
-                pending_in: VecDeque::new(),
                 input_blocked: false,
                 pending_out: None,
                 endpoint,
@@ -698,6 +707,24 @@ impl Reactor {
             };
             if conn.input_blocked {
                 return;
+            }
+            // A large body is read straight into its message buffer.
+            if let ConnEngine::Zmtp(engine) = &mut conn.engine {
+                let fd = conn.stream.fd();
+                if let Some((body, room)) = engine.large_body(READ_CHUNK) {
+                    match sys::read_append(fd, body, room) {
+                        Ok(n) if n > 0 => {
+                            engine.large_body_received(Instant::now());
+                            if !self.handle_engine_events(token) {
+                                return;
+                            }
+                            continue;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                        // End of stream and errors: the plain read below reports them.
+                        Ok(_) | Err(_) => {}
+                    }
+                }
             }
             match conn.stream.read(&mut self.buf) {
                 Ok(0) => {
@@ -730,7 +757,7 @@ impl Reactor {
             let Some(conn) = self.conns.get_mut(&token) else {
                 return false;
             };
-            let Some(event) = conn.engine.poll_event() else {
+            let Some(event) = conn.engine.poll_control() else {
                 self.deliver_pending(token);
                 return true;
             };
@@ -757,10 +784,8 @@ impl Reactor {
                     }
                     self.flush(token);
                 }
-                EngineEvent::Message(msg) => {
-                    // Delivered to the pipe in one go once the events are drained.
-                    conn.pending_in.push_back(msg);
-                }
+                // Parts stay in the engine's inbox and go to the pipe in bulk.
+                EngineEvent::Message(_) => {}
                 EngineEvent::Closed {
                     event, value, kind, ..
                 } => {
@@ -830,27 +855,35 @@ impl Reactor {
         let Some(conn) = self.conns.get_mut(&token) else {
             return false;
         };
+        let inbox = conn.engine.inbox();
         let Some(pipe) = conn.pipe.as_mut() else {
-            return conn.pending_in.is_empty();
+            return inbox.is_empty();
         };
         // Only whole messages enter the pipe, so a message cut short by a lost
-        // connection never reaches the socket.
+        // connection never reaches the socket. They are published with one flush.
         conn.input_blocked = false;
-        while let Some(end) = conn.pending_in.iter().position(|m| !m.more()) {
+        let mut done = true;
+        while inbox.has_whole() {
             if !pipe.check_write() {
                 if pipe.peer_gone {
                     // The socket is gone: what arrives now has nowhere to go.
-                    conn.pending_in.clear();
-                    return true;
+                    inbox.clear();
+                    break;
                 }
                 conn.input_blocked = true;
-                return false;
+                done = false;
+                break;
             }
-            for msg in conn.pending_in.drain(..=end) {
-                pipe.write(msg);
+            while let Some(part) = inbox.pop_whole() {
+                let last = !part.more();
+                pipe.write_unflushed(part);
+                if last {
+                    break;
+                }
             }
         }
-        true
+        pipe.flush_writes();
+        done
     }
 
     /// Encodes what the pipe holds and writes it out, until done or the socket blocks.

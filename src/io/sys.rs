@@ -274,3 +274,20 @@ pub fn adopt_listener(fd: RawFd) -> io::Result<OwnedFd> {
     // SAFETY: ZMQ_USE_FD hands the descriptor to the socket, which now owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
+
+/// Reads at most `max` bytes from `fd`, appending them to `buf` without zeroing its
+/// spare capacity first (large message bodies are read straight into place).
+pub fn read_append(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    buf.reserve(max);
+    let spare = buf.spare_capacity_mut();
+    let len = max.min(spare.len());
+    // SAFETY: `spare` is writable memory of at least `len` bytes owned by `buf`.
+    let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), len) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    // SAFETY: the kernel initialised the first `n` (<= len) spare bytes.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}

@@ -208,14 +208,29 @@ impl PipeEnd {
     /// A complete message is published at once; the peer is woken only if it waits.
     #[inline]
     pub fn write(&mut self, msg: Msg) {
+        self.write_unflushed(msg);
+        if !self.out_more {
+            self.flush_writes();
+        }
+    }
+
+    /// Writes one part without publishing it: a batch of writes ends with
+    /// `flush_writes`. The caller checked `check_write` at each message's first part.
+    #[inline]
+    pub fn write_unflushed(&mut self, msg: Msg) {
         let more = msg.more();
         self.writer.write(msg);
         self.out_more = more;
         if !more {
             self.msgs_written += 1;
-            if self.writer.flush() {
-                self.notify_peer(Command::ActivateRead(self.peer_id()));
-            }
+        }
+    }
+
+    /// Publishes what `write_unflushed` wrote, waking the reader if it waits.
+    #[inline]
+    pub fn flush_writes(&mut self) {
+        if self.writer.flush() {
+            self.notify_peer(Command::ActivateRead(self.peer_id()));
         }
     }
 

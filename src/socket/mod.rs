@@ -161,6 +161,9 @@ impl SocketCore {
     /// Handles everything peers and the context sent since the last call.
     pub fn process_commands(&mut self) {
         self.signal.clear_fd();
+        if !self.signal.take_commands() {
+            return;
+        }
         while let Ok(cmd) = self.commands.try_recv() {
             match cmd {
                 Command::ActivateRead(id) => {

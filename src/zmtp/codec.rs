@@ -151,6 +151,38 @@ impl Decoder {
         }
     }
 
+    /// The fast path for the common case: a ZMTP 2.0/3.x data frame lying entirely in
+    /// `data[pos..]` while the decoder is between frames. Returns the body's range and
+    /// MORE without changing any state; None for everything else (partial frames,
+    /// commands, oversize frames, ZMTP 1.0), which `decode` then handles.
+    #[inline]
+    pub(crate) fn whole_data_frame(&self, data: &[u8], pos: usize) -> Option<(usize, usize, bool)> {
+        if self.framing != Framing::V2 || self.in_body || self.hdr_len != 0 {
+            return None;
+        }
+        let rest = data.get(pos..)?;
+        let &[wire, short, ..] = rest else {
+            return None;
+        };
+        if wire & WIRE_COMMAND != 0 {
+            return None;
+        }
+        let (start, size) = if wire & WIRE_LARGE == 0 {
+            (2, u64::from(short))
+        } else {
+            (9, u64::from_be_bytes(rest.get(1..9)?.try_into().ok()?))
+        };
+        if self.maxmsgsize >= 0 && size > self.maxmsgsize as u64 {
+            return None;
+        }
+        let available = (rest.len() - start) as u64;
+        if size > available {
+            return None;
+        }
+        let body = pos + start;
+        Some((body, body + size as usize, wire & WIRE_MORE != 0))
+    }
+
     /// Decodes from `data[*pos..]`, advancing `pos`, until one frame is complete (Some)
     /// or the data runs out (None). After an error the decoder must not be used again.
     pub(crate) fn decode(
@@ -207,6 +239,11 @@ impl Decoder {
         if self.body.len() < self.size {
             return Ok(None);
         }
+        Ok(Some(self.finish_body()))
+    }
+
+    /// The assembled body as a message; the decoder is between frames again.
+    fn finish_body(&mut self) -> Msg {
         self.in_body = false;
         let mut m = if self.body.len() <= REUSE_MAX {
             let m = Msg::from_slice(&self.body);
@@ -216,7 +253,29 @@ impl Decoder {
             msg_from_vec(std::mem::take(&mut self.body))
         };
         m.set_flags(self.flags);
-        Ok(Some(m))
+        m
+    }
+
+    /// While a body of at least `min_need` more bytes is being assembled: the buffer to
+    /// append its next bytes to directly (saving a copy through a read buffer) and how
+    /// many may be appended now. Room grows as `decode` grows it, with what arrives.
+    pub(crate) fn body_room(&mut self, min_need: usize) -> Option<(&mut Vec<u8>, usize)> {
+        if !self.in_body {
+            return None;
+        }
+        let need = self.size - self.body.len();
+        if need < min_need {
+            return None;
+        }
+        self.grow(need.min(GROW_MAX));
+        let room = (self.body.capacity() - self.body.len()).min(need);
+        Some((&mut self.body, room))
+    }
+
+    /// After bytes were appended through `body_room`: the message once the body is
+    /// complete.
+    pub(crate) fn body_appended(&mut self) -> Option<Msg> {
+        (self.in_body && self.body.len() >= self.size).then(|| self.finish_body())
     }
 
     /// Makes room for `more` bytes, keeping capacity within what arrived plus a bounded

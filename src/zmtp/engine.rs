@@ -12,6 +12,7 @@ use crate::msg::{flags, Metadata, Msg, Properties};
 
 use super::codec::{self, DecodeError, Decoder, Framing, WIRE_COMMAND, WIRE_MORE};
 use super::command::{self, ErrorReason};
+use super::inbox::Inbox;
 use super::output::{OutQueue, ZERO_COPY_MIN};
 
 /// Size of the signature: 0xFF, 8 bytes, 0x7F.
@@ -173,9 +174,9 @@ pub struct Engine {
     out: OutQueue,
     /// The last frame queued had MORE set: the next one continues a message.
     out_more: bool,
+    /// Control events (Ready, Closed); message parts wait in `inbox`.
     events: VecDeque<EngineEvent>,
-    /// Payload bytes of queued Message events.
-    held: usize,
+    inbox: Inbox,
 
     handshake_deadline: Option<Instant>,
     ping_at: Option<Instant>,
@@ -223,7 +224,7 @@ impl Engine {
             out: OutQueue::default(),
             out_more: false,
             events: VecDeque::new(),
-            held: 0,
+            inbox: Inbox::default(),
             handshake_deadline: ms(cfg.handshake_ivl_ms).map(|d| now + d),
             ping_at: None,
             timeout_at: None,
@@ -263,6 +264,25 @@ impl Engine {
         self.decode(data, &mut pos, now);
     }
 
+    /// While a message body of at least `min_need` more bytes arrives: the buffer to
+    /// append the next bytes read to directly, and how many it takes now. Call
+    /// `large_body_received` after appending.
+    pub fn large_body(&mut self, min_need: usize) -> Option<(&mut Vec<u8>, usize)> {
+        if self.phase != Phase::Active {
+            return None;
+        }
+        self.decoder.body_room(min_need)
+    }
+
+    /// Bytes were appended to the buffer `large_body` lent.
+    pub fn large_body_received(&mut self, now: Instant) {
+        self.timeout_at = None;
+        self.ttl_at = None;
+        if let Some(msg) = self.decoder.body_appended() {
+            self.on_frame(msg, now);
+        }
+    }
+
     fn decode(&mut self, data: &[u8], pos: &mut usize, now: Instant) {
         while *pos < data.len()
             && matches!(
@@ -270,6 +290,20 @@ impl Engine {
                 Phase::Handshake | Phase::Identity | Phase::Active
             )
         {
+            if self.phase == Phase::Active {
+                // Whole data frames go straight to the inbox.
+                while let Some((start, end, more)) = self.decoder.whole_data_frame(data, *pos) {
+                    let mut msg = Msg::from_slice(&data[start..end]);
+                    if more {
+                        msg.set_flags(flags::MORE);
+                    }
+                    *pos = end;
+                    self.deliver(msg);
+                }
+                if *pos == data.len() {
+                    break;
+                }
+            }
             match self.decoder.decode(data, pos) {
                 Ok(Some(msg)) => self.on_frame(msg, now),
                 Ok(None) => break,
@@ -555,8 +589,7 @@ impl Engine {
         if let Some(p) = &self.properties {
             msg.set_properties(p);
         }
-        self.held += msg.len();
-        self.events.push_back(EngineEvent::Message(msg));
+        self.inbox.push(msg);
     }
 
     fn queue_command(&mut self, body: &[u8]) {
@@ -696,13 +729,21 @@ impl Engine {
         }
     }
 
-    /// The next thing to report, in order.
+    /// The next thing to report, message parts included, in order.
     pub fn poll_event(&mut self) -> Option<EngineEvent> {
-        let ev = self.events.pop_front()?;
-        if let EngineEvent::Message(m) = &ev {
-            self.held -= m.len();
-        }
-        Some(ev)
+        merged_event(&mut self.events, &mut self.inbox)
+    }
+
+    /// The next control event (Ready, Closed), leaving message parts in the inbox.
+    /// Ready always comes before the first part and Closed after the last, so taking
+    /// control events first and parts in bulk keeps the order.
+    pub fn poll_control(&mut self) -> Option<EngineEvent> {
+        self.events.pop_front()
+    }
+
+    /// Received message parts not taken yet.
+    pub fn inbox(&mut self) -> &mut Inbox {
+        &mut self.inbox
     }
 
     /// Acts on whatever deadline has passed.
@@ -719,7 +760,7 @@ impl Engine {
             );
             return;
         }
-        if self.held > 0 {
+        if !self.inbox.is_empty() {
             // We hold input the socket has not taken yet: the peer is alive, we
             // are just not reading.
             self.timeout_at = None;
@@ -773,15 +814,29 @@ impl Engine {
         self.version
     }
 
-    /// Payload bytes of received messages not yet taken with `poll_event`. Stop
+    /// Payload bytes of received messages not yet taken from the inbox. Stop
     /// reading while this is non-zero and the socket cannot take more; bytes of a
     /// partly received frame are not counted (more input is needed to finish it).
     pub fn pending_input(&self) -> usize {
-        self.held
+        self.inbox.bytes()
     }
 
     /// Memory the engine holds for input and output buffers (for tests and limits).
     pub fn buffered_bytes(&self) -> usize {
-        self.decoder.allocated() + self.out.allocated() + self.held
+        self.decoder.allocated() + self.out.allocated() + self.inbox.bytes()
     }
+}
+
+/// One ordered stream out of control events and message parts: a Ready first, then
+/// parts, then the rest (a Closed).
+pub(crate) fn merged_event(
+    events: &mut VecDeque<EngineEvent>,
+    inbox: &mut Inbox,
+) -> Option<EngineEvent> {
+    if !matches!(events.front(), Some(EngineEvent::Ready { .. })) {
+        if let Some(part) = inbox.pop_any() {
+            return Some(EngineEvent::Message(part));
+        }
+    }
+    events.pop_front()
 }

@@ -14,9 +14,10 @@
 //!   `output()` and `consume_output(n)` until it is empty or the transport would block
 //!   (`output()` is the next contiguous run; `output_slices` gives all of it for a
 //!   vectored write);
-//! - drain `poll_event` after every `receive`, `handle_timeout` and
-//!   `connection_error`. Events come in order: message parts decoded before an error
-//!   come before its `Closed` (a multipart message cut short must be rolled back).
+//! - drain `poll_control` after every `receive`, `handle_timeout` and
+//!   `connection_error`, and take whole messages from `inbox()` (`poll_event` gives
+//!   both as one ordered stream). Message parts decoded before an error come before
+//!   its `Closed`; an unfinished multipart message left in the inbox is dropped.
 //!   After `Closed` close the transport: the engine dropped its output and ignores
 //!   further input;
 //! - `Closed { event, value, kind }`: emit `event` with `value` when non-zero, then
@@ -40,6 +41,7 @@
 mod codec;
 mod command;
 mod engine;
+mod inbox;
 mod output;
 
 #[cfg(test)]
@@ -49,3 +51,4 @@ mod tests;
 
 pub use command::{compatible, sends_identity, socket_type_from_name, socket_type_name};
 pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version, OUTPUT_LIMIT};
+pub use inbox::Inbox;

@@ -1140,3 +1140,54 @@ fn no_peer_address_no_transport_properties() {
     assert!(meta.get("Peer-Address").is_none() && meta.get("__fd").is_none());
     assert_eq!(meta.get("Socket-Type").unwrap().to_bytes(), b"PUSH");
 }
+
+#[test]
+fn large_bodies_can_be_read_straight_into_place() {
+    let now = Instant::now();
+    let mut e = ready_engine(cfg(ZMQ_PULL), "PUSH", now);
+    let body: Vec<u8> = (0..300_000u32).map(|i| i as u8).collect();
+    let wire = data_frame(&body, true);
+    // Header and the first bytes arrive the usual way.
+    e.receive(&wire[..1000], now);
+    assert!(events(&mut e).is_empty());
+    assert!(e.large_body(1_000_000).is_none(), "less than asked for is left");
+    let mut pos = 1000;
+    while pos < wire.len() {
+        let (buf, room) = e.large_body(1).expect("a body in progress");
+        assert!(room > 0 && room <= wire.len() - pos, "room {room} beyond the frame");
+        let n = room.min(70_000);
+        buf.extend_from_slice(&wire[pos..pos + n]);
+        pos += n;
+        e.large_body_received(now);
+    }
+    assert!(e.large_body(1).is_none(), "between frames");
+    assert_eq!(events(&mut e), [Ev::Msg(body, true)]);
+    // The decoder carries on with ordinary input.
+    e.receive(&data_frame(b"tail", false), now);
+    assert_eq!(events(&mut e), [Ev::Msg(b"tail".to_vec(), false)]);
+}
+
+#[test]
+fn whole_frames_in_one_read_match_frames_split_anywhere() {
+    let now = Instant::now();
+    let mut input = Vec::new();
+    let mut want = Vec::new();
+    for (i, len) in [0usize, 1, 33, 34, 255, 256, 5000].into_iter().enumerate() {
+        let more = i % 2 == 0;
+        let body = vec![i as u8; len];
+        input.extend(data_frame(&body, more));
+        want.push(Ev::Msg(body, more));
+    }
+    // A command between data frames takes the general path.
+    input.extend(hex("0405 0450494e47"));
+    input.extend(data_frame(b"last", false));
+    want.push(Ev::Msg(b"last".to_vec(), false));
+    let mut whole = ready_engine(cfg(ZMQ_PULL), "PUSH", now);
+    whole.receive(&input, now);
+    assert_eq!(events(&mut whole), want);
+    let mut split = ready_engine(cfg(ZMQ_PULL), "PUSH", now);
+    for b in &input {
+        split.receive(std::slice::from_ref(b), now);
+    }
+    assert_eq!(events(&mut split), want);
+}
