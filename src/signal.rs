@@ -1,8 +1,10 @@
 //! Wake-ups for one socket: a thread blocked in send/recv sleeps here, and `ZMQ_FD`
 //! is an eventfd that becomes readable whenever the socket may have become ready.
 //!
-//! A waiter spins briefly before parking: on small machines the peer's reply usually
-//! arrives within a few microseconds, and a futex sleep/wake pair costs more than that.
+//! A waiter whose peer is another application thread (inproc) spins briefly before
+//! parking: the reply usually arrives within a few microseconds, and a futex sleep/wake
+//! pair costs more than that. Messages from the network come through an I/O thread,
+//! which a spinning waiter would only hold off the CPU on a small machine.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
@@ -83,10 +85,11 @@ impl Signal {
         self.commands.load(Ordering::Acquire) && self.commands.swap(false, Ordering::AcqRel)
     }
 
-    /// Waits for a notification until `deadline` (None: forever). Returns false on
-    /// timeout. A notification that came before the call returns at once.
-    pub fn wait(&self, deadline: Option<Instant>) -> bool {
-        let spin_until = Instant::now() + SPIN_FOR;
+    /// Waits for a notification until `deadline` (None: forever), spinning briefly
+    /// first when `spin`. Returns false on timeout. A notification that came before
+    /// the call returns at once.
+    pub fn wait(&self, deadline: Option<Instant>, spin: bool) -> bool {
+        let spin_until = Instant::now() + if spin { SPIN_FOR } else { Duration::ZERO };
         let mut spins = 0u32;
         loop {
             if self.state.load(Ordering::Acquire) == NOTIFIED {
@@ -199,15 +202,15 @@ mod tests {
     fn notify_before_wait_is_kept() {
         let s = Signal::new();
         s.notify();
-        assert!(s.wait(Some(Instant::now())));
-        assert!(!s.wait(Some(Instant::now() + Duration::from_millis(5))));
+        assert!(s.wait(Some(Instant::now()), true));
+        assert!(!s.wait(Some(Instant::now() + Duration::from_millis(5)), true));
     }
 
     #[test]
     fn wakes_a_parked_thread() {
         let s = Arc::new(Signal::new());
         let s2 = s.clone();
-        let t = std::thread::spawn(move || s2.wait(None));
+        let t = std::thread::spawn(move || s2.wait(None, false));
         std::thread::sleep(Duration::from_millis(50));
         s.notify();
         assert!(t.join().unwrap());

@@ -129,12 +129,23 @@ fn sleep_set(items: &[zmq_pollitem_t]) -> ZResult<Vec<libc::pollfd>> {
         .collect()
 }
 
+/// Whether a polled socket has a peer in this process (see `Pipes::has_local`).
+fn any_local_peer(items: &[zmq_pollitem_t]) -> ZResult<bool> {
+    for item in items.iter().filter(|i| !i.socket.is_null()) {
+        if handle::socket(item.socket)?.lock()?.pipes.has_local() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// The body of zmq_poll over a checked item array.
 pub(crate) fn poll_items(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResult<c_int> {
     let deadline = (timeout > 0).then(|| now_plus_ms(timeout));
     // Built only when the call has to sleep: most calls find something ready at once.
     let mut fds: Vec<libc::pollfd> = Vec::new();
-    let spin_until = Instant::now() + SPIN_FOR;
+    // Decided when first needed: most calls find something ready at once.
+    let mut spin_until = None;
     let has_plain_fds = items.iter().any(|i| i.socket.is_null());
     loop {
         let ready = check_items(items)?;
@@ -145,9 +156,19 @@ pub(crate) fn poll_items(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResu
         if deadline.is_some_and(|d| now >= d) {
             return Ok(0);
         }
-        if now < spin_until && !has_plain_fds {
-            std::hint::spin_loop();
-            continue;
+        if !has_plain_fds {
+            let until = match spin_until {
+                Some(until) => until,
+                None => *spin_until.insert(if any_local_peer(items)? {
+                    now + SPIN_FOR
+                } else {
+                    now
+                }),
+            };
+            if now < until {
+                std::hint::spin_loop();
+                continue;
+            }
         }
         let wait_ms = match deadline {
             None => -1,

@@ -28,6 +28,12 @@ pub const WAKER: Token = Token(usize::MAX);
 
 /// Bytes read from a connection per call.
 const READ_CHUNK: usize = 64 * 1024;
+/// While parts of at least LARGE_PART bytes arrive, reads at frame boundaries take
+/// only HEADER_READ bytes, so the rest of each body is read straight into place.
+const LARGE_PART: usize = 32 * 1024;
+const HEADER_READ: usize = 8 * 1024;
+/// Message bodies still missing at least this much are read straight into place.
+const DIRECT_READ_MIN: usize = 8 * 1024;
 /// Encoded bytes gathered before a write.
 const WRITE_BATCH: usize = 128 * 1024;
 
@@ -711,7 +717,7 @@ impl Reactor {
             // A large body is read straight into its message buffer.
             if let ConnEngine::Zmtp(engine) = &mut conn.engine {
                 let fd = conn.stream.fd();
-                if let Some((body, room)) = engine.large_body(READ_CHUNK) {
+                if let Some((body, room)) = engine.large_body(DIRECT_READ_MIN) {
                     match sys::read_append(fd, body, room) {
                         Ok(n) if n > 0 => {
                             engine.large_body_received(Instant::now());
@@ -726,7 +732,11 @@ impl Reactor {
                     }
                 }
             }
-            match conn.stream.read(&mut self.buf) {
+            let chunk = match &conn.engine {
+                ConnEngine::Zmtp(e) if e.last_part_size() >= LARGE_PART => HEADER_READ,
+                _ => READ_CHUNK,
+            };
+            match conn.stream.read(&mut self.buf[..chunk]) {
                 Ok(0) => {
                     conn.engine.connection_error(libc::EPIPE);
                     self.handle_engine_events(token);
@@ -816,7 +826,8 @@ impl Reactor {
                 let o = &conn.link.options;
                 let conflate = o.conflate;
                 let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
-                let (mut ours, theirs) = pipe_pair([hwm(o.rcvhwm), hwm(o.sndhwm)]);
+                let (mut ours, mut theirs) = pipe_pair([hwm(o.rcvhwm), hwm(o.sndhwm)]);
+                theirs.network = true;
                 ours.send_routing_id(&peer_routing_id);
                 if conn.notify_connect {
                     ours.write(Msg::new());

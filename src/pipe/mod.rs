@@ -84,6 +84,9 @@ pub struct PipeEnd {
     pub endpoint: Option<String>,
     /// Pattern-specific name of this pipe (ROUTER's routing id for it).
     pub route: Option<Vec<u8>>,
+    /// The other end is served by an I/O thread (a tcp or ipc connection), not by an
+    /// application thread of this process.
+    pub network: bool,
 }
 
 /// A connected pair of pipe ends. `hwm[s]` caps the queue written by end `s`.
@@ -121,6 +124,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         out_active: true,
         endpoint: None,
         route: None,
+        network: false,
     };
     (end(0, w0, r0), end(1, w1, r1))
 }
@@ -281,7 +285,8 @@ impl PipeEnd {
     /// reader that catches the next message this way spares the writer a wake-up.
     #[inline]
     pub fn read_spinning(&mut self, spins: u32) -> Option<Msg> {
-        if spins > 0 && self.peer_routing_id.is_some() && !self.reader.peek_ready() {
+        if spins > 0 && !self.network && self.peer_routing_id.is_some() && !self.reader.peek_ready()
+        {
             // Poll the shared position only every few pauses: each poll takes the
             // cache line away from the writer, which needs it for every message.
             for _ in 0..spins / 8 {
@@ -401,11 +406,23 @@ pub struct Pipes {
     pub finished: Vec<PipeId>,
     /// How long a blocking receive may poll its last pipe before waiting (0: not at all).
     pub read_spins: u32,
+    /// Pipes whose other end is an application thread of this process (inproc).
+    local: usize,
 }
 
 impl Pipes {
     pub fn insert(&mut self, pipe: PipeEnd) {
-        self.map.insert(pipe.id, pipe);
+        let local = !pipe.network;
+        if self.map.insert(pipe.id, pipe).is_none() && local {
+            self.local += 1;
+        }
+    }
+
+    /// Whether some peer is an application thread of this process. Only then is a
+    /// brief spin before sleeping worth it: network messages come through an I/O
+    /// thread, whose wake-up the spin would only delay on a busy machine.
+    pub fn has_local(&self) -> bool {
+        self.local > 0
     }
 
     #[inline]
@@ -418,7 +435,11 @@ impl Pipes {
     }
 
     pub fn remove(&mut self, id: PipeId) -> Option<PipeEnd> {
-        self.map.remove(&id)
+        let pipe = self.map.remove(&id)?;
+        if !pipe.network {
+            self.local -= 1;
+        }
+        Some(pipe)
     }
 
     pub fn ids(&self) -> Vec<PipeId> {
@@ -454,6 +475,24 @@ mod tests {
         a.send_routing_id(b"A");
         b.send_routing_id(b"B");
         (a, b)
+    }
+
+    #[test]
+    fn pipes_count_local_peers() {
+        let mut pipes = Pipes::default();
+        let (local, _l) = pipe_pair([0, 0]);
+        let (mut remote, _r) = pipe_pair([0, 0]);
+        remote.network = true;
+        let (local_id, remote_id) = (local.id, remote.id);
+        pipes.insert(remote);
+        assert!(!pipes.has_local(), "a network peer is not local");
+        pipes.insert(local);
+        assert!(pipes.has_local());
+        pipes.remove(local_id);
+        assert!(!pipes.has_local());
+        pipes.remove(remote_id);
+        assert!(pipes.remove(remote_id).is_none());
+        assert!(!pipes.has_local());
     }
 
     #[test]

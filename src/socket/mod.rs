@@ -750,7 +750,7 @@ impl SocketHandle {
     ) -> ZResult<T> {
         let mut deadline = None;
         loop {
-            let signal = {
+            let (signal, spin) = {
                 let mut core = self.lock()?;
                 core.check_alive()?;
                 core.process_commands();
@@ -763,9 +763,9 @@ impl SocketHandle {
                 if deadline.is_none() && timeout > 0 {
                     deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
                 }
-                core.signal.clone()
+                (core.signal.clone(), core.pipes.has_local())
             };
-            if !signal.wait(deadline) && deadline.is_some_and(|d| Instant::now() >= d) {
+            if !signal.wait(deadline, spin) && deadline.is_some_and(|d| Instant::now() >= d) {
                 let mut core = self.lock()?;
                 core.check_alive()?;
                 core.process_commands();

@@ -22,7 +22,7 @@ const GROW_MIN: usize = 64 * 1024;
 const GROW_MAX: usize = 8 * 1024 * 1024;
 /// Bodies assembled from pieces up to this size are copied out and the buffer reused;
 /// larger ones hand their buffer to the message.
-const REUSE_MAX: usize = 64 * 1024;
+const REUSE_MAX: usize = 4 * 1024;
 
 /// Which framing a connection uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,8 @@ pub(crate) struct Decoder {
     size: usize,
     flags: u8,
     body: Vec<u8>,
+    /// Body size of the last complete frame.
+    last_size: usize,
 }
 
 impl Decoder {
@@ -73,6 +75,7 @@ impl Decoder {
             size: 0,
             flags: 0,
             body: Vec::new(),
+            last_size: 0,
         }
     }
 
@@ -183,6 +186,17 @@ impl Decoder {
         Some((body, body + size as usize, wire & WIRE_MORE != 0))
     }
 
+    /// Records the size of a frame taken through `whole_data_frame`.
+    #[inline]
+    pub(crate) fn took_frame(&mut self, size: usize) {
+        self.last_size = size;
+    }
+
+    /// Body size of the last complete frame (a hint of what comes next).
+    pub(crate) fn last_size(&self) -> usize {
+        self.last_size
+    }
+
     /// Decodes from `data[*pos..]`, advancing `pos`, until one frame is complete (Some)
     /// or the data runs out (None). After an error the decoder must not be used again.
     pub(crate) fn decode(
@@ -223,6 +237,7 @@ impl Decoder {
         let need = self.size - self.body.len();
         if self.body.is_empty() && avail >= need {
             // The whole body is here: one copy, no intermediate buffer.
+            self.last_size = need;
             let mut m = Msg::from_slice(&data[*pos..*pos + need]);
             *pos += need;
             m.set_flags(self.flags);
@@ -245,6 +260,7 @@ impl Decoder {
     /// The assembled body as a message; the decoder is between frames again.
     fn finish_body(&mut self) -> Msg {
         self.in_body = false;
+        self.last_size = self.body.len();
         let mut m = if self.body.len() <= REUSE_MAX {
             let m = Msg::from_slice(&self.body);
             self.body.clear();

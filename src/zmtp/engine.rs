@@ -274,6 +274,12 @@ impl Engine {
         self.decoder.body_room(min_need)
     }
 
+    /// Body size of the last message part received: while parts are large, reading
+    /// little more than the next header lets its body be read straight into place.
+    pub fn last_part_size(&self) -> usize {
+        self.decoder.last_size()
+    }
+
     /// Bytes were appended to the buffer `large_body` lent.
     pub fn large_body_received(&mut self, now: Instant) {
         self.timeout_at = None;
@@ -293,6 +299,7 @@ impl Engine {
             if self.phase == Phase::Active {
                 // Whole data frames go straight to the inbox.
                 while let Some((start, end, more)) = self.decoder.whole_data_frame(data, *pos) {
+                    self.decoder.took_frame(end - start);
                     let mut msg = Msg::from_slice(&data[start..end]);
                     if more {
                         msg.set_flags(flags::MORE);

@@ -1150,11 +1150,17 @@ fn large_bodies_can_be_read_straight_into_place() {
     // Header and the first bytes arrive the usual way.
     e.receive(&wire[..1000], now);
     assert!(events(&mut e).is_empty());
-    assert!(e.large_body(1_000_000).is_none(), "less than asked for is left");
+    assert!(
+        e.large_body(1_000_000).is_none(),
+        "less than asked for is left"
+    );
     let mut pos = 1000;
     while pos < wire.len() {
         let (buf, room) = e.large_body(1).expect("a body in progress");
-        assert!(room > 0 && room <= wire.len() - pos, "room {room} beyond the frame");
+        assert!(
+            room > 0 && room <= wire.len() - pos,
+            "room {room} beyond the frame"
+        );
         let n = room.min(70_000);
         buf.extend_from_slice(&wire[pos..pos + n]);
         pos += n;
