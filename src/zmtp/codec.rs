@@ -283,7 +283,7 @@ impl Decoder {
         if need < min_need {
             return None;
         }
-        self.grow(need.min(GROW_MAX));
+        self.grow(need.min(GROW_MIN));
         let room = (self.body.capacity() - self.body.len()).min(need);
         Some((&mut self.body, room))
     }

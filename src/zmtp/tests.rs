@@ -1197,3 +1197,17 @@ fn whole_frames_in_one_read_match_frames_split_anywhere() {
     }
     assert_eq!(events(&mut split), want);
 }
+
+#[test]
+fn direct_reads_never_reserve_what_a_peer_only_claims() {
+    let now = Instant::now();
+    let mut e = ready_engine(cfg(ZMQ_PULL), "PUSH", now);
+    // A frame claiming 1 GiB, of which 10 KiB arrive.
+    let mut header = vec![0x02];
+    header.extend_from_slice(&(1u64 << 30).to_be_bytes());
+    e.receive(&header, now);
+    e.receive(&[7; 10 * 1024], now);
+    let (buf, room) = e.large_body(1).expect("a body in progress");
+    assert!(buf.capacity() <= 256 * 1024, "capacity {}", buf.capacity());
+    assert!(room <= 256 * 1024, "room {room}");
+}
