@@ -89,12 +89,15 @@ impl Signal {
     /// first when `spin`. Returns false on timeout. A notification that came before
     /// the call returns at once.
     pub fn wait(&self, deadline: Option<Instant>, spin: bool) -> bool {
-        let spin_until = Instant::now() + if spin { SPIN_FOR } else { Duration::ZERO };
+        let spin_until = Instant::now() + SPIN_FOR;
         let mut spins = 0u32;
         loop {
             if self.state.load(Ordering::Acquire) == NOTIFIED {
                 self.state.store(IDLE, Ordering::Release);
                 return true;
+            }
+            if !spin {
+                break;
             }
             spins += 1;
             if spins.is_multiple_of(64) {
