@@ -836,10 +836,7 @@ impl Engine {
 
 /// One ordered stream out of control events and message parts: a Ready first, then
 /// parts, then the rest (a Closed).
-pub(crate) fn merged_event(
-    events: &mut VecDeque<EngineEvent>,
-    inbox: &mut Inbox,
-) -> Option<EngineEvent> {
+fn merged_event(events: &mut VecDeque<EngineEvent>, inbox: &mut Inbox) -> Option<EngineEvent> {
     if !matches!(events.front(), Some(EngineEvent::Ready { .. })) {
         if let Some(part) = inbox.pop_any() {
             return Some(EngineEvent::Message(part));
