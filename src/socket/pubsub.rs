@@ -33,6 +33,20 @@ fn relaxed_flag(value: &[u8]) -> ZResult<bool> {
     Ok(options::int_value(value)? != 0)
 }
 
+/// The options XPUB and XSUB answer alike: ZMQ_TOPICS_COUNT and ZMQ_INVERT_MATCHING.
+fn topic_option(
+    option: i32,
+    out: &mut [u8],
+    topics: usize,
+    invert_matching: bool,
+) -> Option<ZResult<usize>> {
+    match option {
+        ZMQ_TOPICS_COUNT => Some(put_int_at_least(out, topics as i32)),
+        ZMQ_INVERT_MATCHING => Some(options::put_int(out, invert_matching as i32)),
+        _ => None,
+    }
+}
+
 /// Writes an int the way libzmq's pattern options are read back: any buffer of at
 /// least `sizeof(int)` bytes, the rest zeroed.
 fn put_int_at_least(out: &mut [u8], v: i32) -> ZResult<usize> {
@@ -327,14 +341,12 @@ impl Pattern for XPub {
     }
 
     fn get_option(&self, option: i32, out: &mut [u8]) -> Option<ZResult<usize>> {
-        match option {
-            ZMQ_TOPICS_COUNT => Some(put_int_at_least(
-                out,
-                self.subscriptions.num_prefixes() as i32,
-            )),
-            ZMQ_INVERT_MATCHING => Some(options::put_int(out, self.invert_matching as i32)),
-            _ => None,
-        }
+        topic_option(
+            option,
+            out,
+            self.subscriptions.num_prefixes(),
+            self.invert_matching,
+        )
     }
 }
 
@@ -531,14 +543,12 @@ impl Pattern for XSub {
     }
 
     fn get_option(&self, option: i32, out: &mut [u8]) -> Option<ZResult<usize>> {
-        match option {
-            ZMQ_TOPICS_COUNT => Some(put_int_at_least(
-                out,
-                self.subscriptions.num_prefixes() as i32,
-            )),
-            ZMQ_INVERT_MATCHING => Some(options::put_int(out, self.invert_matching as i32)),
-            _ => None,
-        }
+        topic_option(
+            option,
+            out,
+            self.subscriptions.num_prefixes(),
+            self.invert_matching,
+        )
     }
 }
 
