@@ -5,7 +5,7 @@
 pub mod address;
 mod raw;
 mod reactor;
-mod sys;
+pub(crate) mod sys;
 
 use std::sync::Arc;
 use std::thread::JoinHandle;

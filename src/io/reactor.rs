@@ -20,8 +20,8 @@ use super::{sys, IoCommand, SocketLink};
 use crate::abi::*;
 use crate::mailbox::{Command, IoWake, Mailbox, PipeId};
 use crate::msg::Msg;
-use crate::pipe::{pipe_pair, IdHasher, PeerInfo, PipeEnd};
-use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox};
+use crate::pipe::{network_pipe_pair, IdHasher, PeerInfo, PipeEnd};
+use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox, Version};
 
 /// Token of the thread's waker.
 pub const WAKER: Token = Token(usize::MAX);
@@ -826,8 +826,7 @@ impl Reactor {
                 let o = &conn.link.options;
                 let conflate = o.conflate;
                 let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
-                let (mut ours, mut theirs) = pipe_pair([hwm(o.rcvhwm), hwm(o.sndhwm)]);
-                theirs.network = true;
+                let (theirs, mut ours) = network_pipe_pair(hwm(o.sndhwm), hwm(o.rcvhwm));
                 ours.send_routing_id(&peer_routing_id);
                 if conn.notify_connect {
                     ours.write(Msg::new());
@@ -857,6 +856,19 @@ impl Reactor {
                         c.ivl = Duration::from_millis(c.link.options.reconnect_ivl.max(0) as u64);
                     }
                 }
+            }
+        }
+        // Plain ZMTP 2.0/3.x data framing, which is what a direct write produces; SUB
+        // and XSUB turn subscriptions into commands, so they keep the engine's path.
+        let Some(conn) = self.conns.get(&token) else {
+            return;
+        };
+        let framing_plain = matches!(&conn.engine, ConnEngine::Zmtp(e)
+            if e.version().is_some_and(|v| v != Version::Zmtp10));
+        let subscriber = matches!(conn.link.options.socket_type, ZMQ_SUB | ZMQ_XSUB);
+        if framing_plain && !subscriber {
+            if let Some(d) = conn.pipe.as_ref().and_then(|p| p.direct.as_ref()) {
+                d.attach(conn.stream.fd());
             }
         }
     }
@@ -918,16 +930,39 @@ impl Reactor {
                     }
                 }
             }
-            if conn.engine.output_len() == 0 {
-                break;
-            }
-            let written = {
-                let mut slices = [io::IoSlice::new(&[]); 16];
-                let n = conn.engine.output_slices(&mut slices);
-                conn.stream.write_vectored(&slices[..n])
+            // Writes happen under the direct-write lock, so an application thread's
+            // direct write never lands inside a frame.
+            let direct = conn.pipe.as_ref().and_then(|p| p.direct.as_deref());
+            let mut locked = direct.map(|d| (d, d.lock()));
+            let written = match locked.as_mut() {
+                // What a direct write left unfinished goes before anything else.
+                Some((_, st)) if !st.leftover.is_empty() => {
+                    conn.stream.write(&st.leftover).map(|n| {
+                        st.leftover.drain(..n);
+                    })
+                }
+                _ if conn.engine.output_len() == 0 => {
+                    // Everything read from the pipe is out: direct writes may follow.
+                    if let Some((d, st)) = &locked {
+                        let pos = conn.pipe.as_ref().map(PipeEnd::read_position);
+                        d.set_idle(st, pos.filter(|_| conn.pending_out.is_none()));
+                    }
+                    break;
+                }
+                _ => {
+                    if let Some((d, st)) = &locked {
+                        d.set_idle(st, None);
+                    }
+                    let mut slices = [io::IoSlice::new(&[]); 16];
+                    let n = conn.engine.output_slices(&mut slices);
+                    conn.stream
+                        .write_vectored(&slices[..n])
+                        .map(|n| conn.engine.consume_output(n))
+                }
             };
+            drop(locked);
             match written {
-                Ok(n) => conn.engine.consume_output(n),
+                Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -1043,6 +1078,10 @@ impl Reactor {
         let Some(mut conn) = self.conns.remove(&token) else {
             return;
         };
+        // No direct write may reach the socket once it is closed (its number reused).
+        if let Some(d) = conn.pipe.as_ref().and_then(|p| p.direct.as_ref()) {
+            d.detach();
+        }
         let _ = self.poll.registry().deregister(&mut conn.stream);
         if let Some((event, value)) = detail {
             conn.link

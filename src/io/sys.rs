@@ -291,3 +291,26 @@ pub fn read_append(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize
     unsafe { buf.set_len(buf.len() + n) };
     Ok(n)
 }
+
+/// One non-blocking send that never raises SIGPIPE (a direct write from an
+/// application thread, which must not block or be killed by a vanished peer).
+pub fn send_nonblocking(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
+    loop {
+        // SAFETY: `bytes` is readable memory of `bytes.len()` bytes.
+        let n = unsafe {
+            libc::send(
+                fd,
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}

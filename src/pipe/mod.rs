@@ -6,19 +6,29 @@
 //! every pipe knows its peer's identity the same way whether the peer is a socket in
 //! this process or a network session.
 
+mod direct;
 mod queue;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
 
 use crate::mailbox::{Command, Mailbox, PipeId};
 use crate::msg::{flags, Msg};
 
+pub use direct::{Direct, DirectWrite};
 pub use queue::{queue, Reader, Writer};
+
+/// Messages written within this long of the last direct write go through the pipe.
+const DIRECT_GAP: Duration = Duration::from_micros(20);
+/// Messages larger than this always go through the pipe.
+const DIRECT_MAX: usize = 64 * 1024;
+/// A direct-write buffer that grew beyond this is not kept.
+const DIRECT_BUF_KEEP: usize = 2 * DIRECT_MAX;
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -87,6 +97,15 @@ pub struct PipeEnd {
     /// The other end is served by an I/O thread (a tcp or ipc connection), not by an
     /// application thread of this process.
     pub network: bool,
+    /// The connection's direct-write state, shared by both ends (network pipes only).
+    pub direct: Option<Arc<DirectWrite>>,
+    /// Parts of a message headed for a direct write (application end).
+    staged: Vec<Msg>,
+    /// The staged parts encoded, reused between messages.
+    direct_buf: Vec<u8>,
+    /// When the last direct write went out: messages sent in quick succession go
+    /// through the pipe, where the I/O thread batches them.
+    last_direct: Option<Instant>,
 }
 
 /// A connected pair of pipe ends. `hwm[s]` caps the queue written by end `s`.
@@ -125,8 +144,24 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         endpoint: None,
         route: None,
         network: false,
+        direct: None,
+        staged: Vec::new(),
+        direct_buf: Vec::new(),
+        last_direct: None,
     };
     (end(0, w0, r0), end(1, w1, r1))
+}
+
+/// A pipe between a socket and a network connection: the application's end first,
+/// then the I/O thread's, each capped by its high-water mark, sharing the
+/// connection's direct-write state.
+pub fn network_pipe_pair(app_hwm: u64, io_hwm: u64) -> (PipeEnd, PipeEnd) {
+    let (mut app, mut io) = pipe_pair([app_hwm, io_hwm]);
+    let direct = Arc::new(DirectWrite::default());
+    app.network = true;
+    app.direct = Some(direct.clone());
+    io.direct = Some(direct);
+    (app, io)
 }
 
 impl PipeEnd {
@@ -212,9 +247,81 @@ impl PipeEnd {
     /// A complete message is published at once; the peer is woken only if it waits.
     #[inline]
     pub fn write(&mut self, msg: Msg) {
+        if self.network && (!self.staged.is_empty() || (!self.out_more && self.direct_ready())) {
+            self.out_more = msg.more();
+            self.staged.push(msg);
+            if !self.out_more {
+                self.write_direct();
+            }
+            return;
+        }
         self.write_unflushed(msg);
         if !self.out_more {
             self.flush_writes();
+        }
+    }
+
+    /// Messages this end has read from the pipe so far.
+    pub fn read_position(&self) -> u64 {
+        self.reader.position()
+    }
+
+    /// Whether the message about to be written may skip the pipe: the I/O thread has
+    /// written out everything before it, and the last direct write is not so recent
+    /// that this looks like a stream of messages better batched.
+    #[inline]
+    fn direct_ready(&mut self) -> bool {
+        let Some(direct) = &self.direct else {
+            return false;
+        };
+        if !direct.idle_at(self.writer.position()) {
+            return false;
+        }
+        let now = Instant::now();
+        if self
+            .last_direct
+            .is_some_and(|t| now.duration_since(t) < DIRECT_GAP)
+        {
+            return false;
+        }
+        self.last_direct = Some(now);
+        true
+    }
+
+    /// Writes the staged message to the connection, or queues it in the pipe when that
+    /// is no longer possible.
+    fn write_direct(&mut self) {
+        let Some(direct) = self.direct.clone() else {
+            return;
+        };
+        self.direct_buf.clear();
+        let size: usize = self.staged.iter().map(Msg::len).sum();
+        // Commands and large bodies take the I/O thread's path (zero-copy for the latter).
+        let plain = size <= DIRECT_MAX && self.staged.iter().all(|m| !m.is_command());
+        let outcome = if plain {
+            for part in &self.staged {
+                crate::zmtp::encode_data_frame(&mut self.direct_buf, part);
+            }
+            direct.try_write(self.writer.position(), &self.direct_buf)
+        } else {
+            Direct::Refused
+        };
+        match outcome {
+            Direct::Written => self.staged.clear(),
+            Direct::Partial => {
+                self.staged.clear();
+                self.notify_peer(Command::ActivateRead(self.peer_id()));
+            }
+            Direct::Refused => {
+                let staged = std::mem::take(&mut self.staged);
+                for part in staged {
+                    self.write_unflushed(part);
+                }
+                self.flush_writes();
+            }
+        }
+        if self.direct_buf.capacity() > DIRECT_BUF_KEEP {
+            self.direct_buf = Vec::new();
         }
     }
 

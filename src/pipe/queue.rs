@@ -163,6 +163,11 @@ impl Writer {
         self.pos += 1;
     }
 
+    /// Messages written so far (published or not).
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
     /// Publishes everything written. Returns true when the reader was waiting for
     /// data, i.e. the caller must wake it.
     #[inline]
@@ -232,6 +237,11 @@ impl Reader {
 
     /// Takes the next message, or None (and marks waiting) when empty.
     #[inline]
+    /// Messages read so far.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
     pub fn read(&mut self) -> Option<Msg> {
         if !self.check_read() {
             return None;

@@ -24,7 +24,7 @@ use crate::error::{Errno, ZResult};
 use crate::mailbox::{Command, Mailbox, PipeId};
 use crate::msg::Msg;
 use crate::options::{self, Options};
-use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, Pipes};
+use crate::pipe::{network_pipe_pair, pipe_pair, PeerInfo, PipeEnd, Pipes};
 use crate::signal::Signal;
 
 use crate::io::address::{self, IpcAddr};
@@ -360,7 +360,7 @@ impl SocketCore {
             let conflate = self.options.conflate;
             let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
             let (mut ours, theirs) =
-                pipe_pair([hwm(self.options.sndhwm), hwm(self.options.rcvhwm)]);
+                network_pipe_pair(hwm(self.options.sndhwm), hwm(self.options.rcvhwm));
             ours.send_routing_id(&self.options.routing_id);
             if !self.options.connect_routing_id.is_empty() {
                 ours.route = Some(std::mem::take(&mut self.options.connect_routing_id));

@@ -52,3 +52,11 @@ mod tests;
 pub use command::{compatible, sends_identity, socket_type_from_name, socket_type_name};
 pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version, OUTPUT_LIMIT};
 pub use inbox::Inbox;
+
+/// Appends `msg` as a ZMTP 2.0/3.x data frame (what the engine sends for a plain
+/// message part to such a peer).
+pub fn encode_data_frame(buf: &mut Vec<u8>, msg: &crate::msg::Msg) {
+    let wire = if msg.more() { codec::WIRE_MORE } else { 0 };
+    codec::v2_header(buf, wire, msg.len());
+    buf.extend_from_slice(msg.data());
+}
