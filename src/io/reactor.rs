@@ -1,7 +1,9 @@
 //! One I/O thread's event loop: listeners accept, connecters connect and reconnect with
 //! backoff, and connections move bytes between a socket and a ZMTP engine: large reads
 //! into one buffer, many messages encoded per write, wake-ups only when a pipe goes
-//! from empty to non-empty.
+//! from empty to non-empty. Writes share the connection with the application's direct
+//! writes (`pipe::DirectWrite`): they happen under its lock, bytes a direct write left
+//! go first, and an empty output publishes the point from which direct writes may go.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;

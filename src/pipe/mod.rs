@@ -23,8 +23,9 @@ use crate::msg::{flags, Msg};
 pub use direct::{Direct, DirectWrite};
 pub use queue::{queue, Reader, Writer};
 
-/// Messages written within this long of the last direct write go through the pipe.
-const DIRECT_GAP: Duration = Duration::from_micros(20);
+/// Messages that answer nothing go through the pipe when written within this long of
+/// the last direct write.
+const DIRECT_GAP: Duration = Duration::from_millis(1);
 /// Messages larger than this always go through the pipe.
 const DIRECT_MAX: usize = 64 * 1024;
 /// A direct-write buffer that grew beyond this is not kept.
@@ -106,6 +107,9 @@ pub struct PipeEnd {
     /// When the last direct write went out: messages sent in quick succession go
     /// through the pipe, where the I/O thread batches them.
     last_direct: Option<Instant>,
+    /// The last message read emptied the pipe: the peer now waits for an answer, which
+    /// may go out directly however recent the last direct write was.
+    awaiting_reply: bool,
 }
 
 /// A connected pair of pipe ends. `hwm[s]` caps the queue written by end `s`.
@@ -148,6 +152,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         staged: Vec::new(),
         direct_buf: Vec::new(),
         last_direct: None,
+        awaiting_reply: false,
     };
     (end(0, w0, r0), end(1, w1, r1))
 }
@@ -267,10 +272,12 @@ impl PipeEnd {
     }
 
     /// Whether the message about to be written may skip the pipe: the I/O thread has
-    /// written out everything before it, and the last direct write is not so recent
-    /// that this looks like a stream of messages better batched.
+    /// written out everything before it, and it answers what the peer just sent, or
+    /// the last direct write is long enough ago that this is no stream of messages
+    /// (which the I/O thread batches far better).
     #[inline]
     fn direct_ready(&mut self) -> bool {
+        let replying = std::mem::take(&mut self.awaiting_reply);
         let Some(direct) = &self.direct else {
             return false;
         };
@@ -278,9 +285,10 @@ impl PipeEnd {
             return false;
         }
         let now = Instant::now();
-        if self
-            .last_direct
-            .is_some_and(|t| now.duration_since(t) < DIRECT_GAP)
+        if !replying
+            && self
+                .last_direct
+                .is_some_and(|t| now.duration_since(t) < DIRECT_GAP)
         {
             return false;
         }
@@ -422,6 +430,9 @@ impl PipeEnd {
         }
         if !msg.more() {
             self.count_read();
+            // A reply to this may go straight out, unless more requests are queued
+            // (then replies batch through the pipe).
+            self.awaiting_reply = self.network && !self.reader.peek_ready();
         }
         Some(msg)
     }
@@ -576,6 +587,116 @@ impl Pipes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn part(data: &[u8], more: bool) -> Msg {
+        let mut m = Msg::from_slice(data);
+        m.set_more(more);
+        m
+    }
+
+    /// Reads exactly `n` bytes the peer socket received.
+    fn received(sock: &mut std::os::unix::net::UnixStream, n: usize) -> Vec<u8> {
+        use std::io::Read;
+        let mut buf = vec![0; n];
+        sock.read_exact(&mut buf).unwrap();
+        buf
+    }
+
+    /// The I/O end reports everything it read as written out.
+    fn io_idle(io: &PipeEnd) {
+        let d = io.direct.as_ref().unwrap();
+        let st = d.lock();
+        d.set_idle(&st, Some(io.read_position()));
+    }
+
+    #[test]
+    fn direct_writes_skip_the_pipe_only_when_nothing_is_queued() {
+        use std::os::fd::AsRawFd;
+        let (mut app, mut io) = network_pipe_pair(0, 0);
+        app.send_routing_id(b"");
+        io.send_routing_id(b"");
+        assert!(io.read().is_none(), "the routing id is taken, nothing else");
+        assert!(app.read().is_none());
+        let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let direct = io.direct.clone().unwrap();
+
+        // No connection yet: through the pipe.
+        app.write(part(b"queued", false));
+        assert_eq!(io.read().unwrap().data(), b"queued");
+
+        direct.attach(ours.as_raw_fd());
+        io_idle(&io);
+        app.write(part(b"hello", false));
+        assert_eq!(received(&mut peer, 7), b"\x00\x05hello");
+        assert!(
+            io.read().is_none(),
+            "a direct write does not enter the pipe"
+        );
+
+        // Right after a direct write and answering nothing: batched through the pipe.
+        app.write(part(b"again", false));
+        assert_eq!(io.read().unwrap().data(), b"again");
+
+        // Still queued for the I/O thread (it has not caught up): through the pipe
+        // even as a reply, so nothing overtakes it.
+        io.write(part(b"request", false));
+        assert!(app.read().is_some());
+        app.write(part(b"first", false));
+        io.write(part(b"request", false));
+        assert!(app.read().is_some());
+        app.write(part(b"second", false));
+        assert_eq!(io.read().unwrap().data(), b"first");
+        assert_eq!(io.read().unwrap().data(), b"second");
+
+        // A reply once the I/O thread is idle goes out directly, all its parts at once.
+        io_idle(&io);
+        io.write(part(b"request", false));
+        assert!(app.read().is_some());
+        app.write(part(b"a", true));
+        app.write(part(b"bc", false));
+        assert_eq!(received(&mut peer, 7), b"\x01\x01a\x00\x02bc");
+        assert!(io.read().is_none());
+
+        // The connection went away: queued again.
+        direct.detach();
+        io.write(part(b"request", false));
+        assert!(app.read().is_some());
+        app.write(part(b"later", false));
+        assert_eq!(io.read().unwrap().data(), b"later");
+    }
+
+    #[test]
+    fn a_direct_write_the_socket_cannot_take_is_finished_by_the_io_thread() {
+        use std::os::fd::AsRawFd;
+        let (mut app, mut io) = network_pipe_pair(0, 0);
+        app.send_routing_id(b"");
+        io.send_routing_id(b"");
+        assert!(io.read().is_none());
+        assert!(app.read().is_none());
+        let (ours, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let direct = io.direct.clone().unwrap();
+        direct.attach(ours.as_raw_fd());
+        // Replies of 60 KB to a peer that never reads, until the socket is full.
+        let body = vec![7u8; 60_000];
+        for _ in 0..1000 {
+            io_idle(&io);
+            io.write(part(b"request", false));
+            assert!(app.read().is_some());
+            app.write(part(&body, false));
+            if !direct.lock().leftover.is_empty() {
+                break;
+            }
+            assert!(io.read().is_none(), "written directly");
+        }
+        let left = direct.lock().leftover.len();
+        assert!(left > 0 && left <= body.len() + 3, "leftover {left}");
+        // Until the I/O thread has written the rest, everything queues behind it.
+        io.write(part(b"request", false));
+        assert!(app.read().is_some());
+        app.write(part(b"next", false));
+        assert_eq!(io.read().unwrap().data(), b"next");
+        assert_eq!(direct.lock().leftover.len(), left);
+    }
 
     fn linked() -> (PipeEnd, PipeEnd) {
         let (mut a, mut b) = pipe_pair([2, 2]);
