@@ -95,6 +95,23 @@ struct Header {
     inline_capacity: usize,
 }
 
+/// Payload room of the blocks small messages share through `SMALL_POOL`.
+const SMALL_BLOCK: usize = 256;
+
+/// A free block of `SMALL_BLOCK` bytes, waiting for reuse.
+struct PooledBlock(NonNull<Header>);
+
+// SAFETY: a pooled block is unreferenced memory owned by the pool.
+unsafe impl Send for PooledBlock {}
+
+/// Freed small blocks, for reuse by any thread: messages are usually allocated by one
+/// thread and freed by another (the application and an I/O thread), which glibc's
+/// per-thread caches serve badly. Bounded: beyond it blocks go back to the allocator.
+static SMALL_POOL: once_cell::sync::Lazy<(
+    crossbeam_channel::Sender<PooledBlock>,
+    crossbeam_channel::Receiver<PooledBlock>,
+)> = once_cell::sync::Lazy::new(|| crossbeam_channel::bounded(4096));
+
 /// A counted reference to a shared payload.
 pub struct Buffer(NonNull<Header>);
 
@@ -110,17 +127,27 @@ impl Buffer {
         Layout::from_size_align(size, std::mem::align_of::<Header>()).ok()
     }
 
-    /// Allocates header and `len` bytes in one block, zeroed or not.
+    /// Allocates header and `len` bytes in one block, zeroed or not. Small payloads
+    /// come from the shared pool of small blocks when it has one.
     fn alloc(len: usize, zeroed: bool) -> Option<Buffer> {
-        let layout = Buffer::layout(len)?;
-        // SAFETY: layout has non-zero size (the header).
-        let raw = unsafe {
-            if zeroed {
-                alloc::alloc_zeroed(layout)
-            } else {
-                alloc::alloc(layout)
+        let capacity = if (1..=SMALL_BLOCK).contains(&len) {
+            SMALL_BLOCK
+        } else {
+            len
+        };
+        let pooled = if capacity == SMALL_BLOCK {
+            SMALL_POOL.1.try_recv().ok().map(|b| b.0.as_ptr())
+        } else {
+            None
+        };
+        let raw = match pooled {
+            Some(raw) => raw,
+            None => {
+                let layout = Buffer::layout(capacity)?;
+                // SAFETY: layout has non-zero size (the header).
+                (unsafe { alloc::alloc(layout) }) as *mut Header
             }
-        } as *mut Header;
+        };
         let header = NonNull::new(raw)?;
         // SAFETY: fresh allocation large enough for the header plus `len` bytes.
         unsafe {
@@ -131,8 +158,11 @@ impl Buffer {
                 data,
                 ffn: None,
                 hint: std::ptr::null_mut(),
-                inline_capacity: len,
+                inline_capacity: capacity,
             });
+            if zeroed {
+                std::ptr::write_bytes(data, 0, len);
+            }
         }
         Some(Buffer(header))
     }
@@ -178,6 +208,12 @@ impl Drop for Buffer {
             // SAFETY: the caller of zmq_msg_init_data handed us `data` with this function
             // to release it; the count reaching zero makes this the one call.
             unsafe { ffn(h.data.cast(), h.hint) };
+        }
+        if h.inline_capacity == SMALL_BLOCK
+            && h.ffn.is_none()
+            && SMALL_POOL.0.try_send(PooledBlock(self.0)).is_ok()
+        {
+            return;
         }
         let layout = Buffer::layout(h.inline_capacity).expect("layout was valid at allocation");
         // SAFETY: last reference; the block was allocated with this layout.
@@ -456,6 +492,25 @@ unsafe fn slice_of<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_blocks_are_reused_with_their_new_size_and_bytes() {
+        for round in 0..3u8 {
+            let msgs: Vec<Msg> = (34..=300usize)
+                .map(|n| Msg::from_slice(&vec![round; n]))
+                .collect();
+            for (m, n) in msgs.iter().zip(34..=300usize) {
+                assert_eq!(m.len(), n);
+                assert!(m.data().iter().all(|&b| b == round));
+            }
+            let shared: Vec<Msg> = msgs.iter().map(Msg::share).collect();
+            drop(msgs);
+            // Still referenced by the shares: nothing went back to the pool.
+            assert!(shared.iter().all(|m| m.data().iter().all(|&b| b == round)));
+        }
+        let m = Msg::with_size(100).unwrap();
+        assert_eq!(m.len(), 100);
+    }
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
