@@ -11,15 +11,13 @@ use parking_lot::{Condvar, Mutex};
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
 use crate::io::IoThread;
-use crate::mailbox::Mailbox;
-use crate::pipe::PipeEnd;
+use crate::pipe::{PipeAcceptor, PipeEnd};
 use crate::signal::Signal;
 
 /// What an inproc peer needs to know about a socket to build a pipe to it.
 #[derive(Clone, Debug)]
 pub struct InprocPeer {
     pub socket_id: u64,
-    pub socket_type: i32,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,
@@ -28,7 +26,8 @@ pub struct InprocPeer {
 /// A bound inproc endpoint.
 pub struct Binding {
     pub peer: InprocPeer,
-    pub mailbox: Mailbox,
+    /// The binding socket, which takes the pipes of connecting peers.
+    pub acceptor: Arc<dyn PipeAcceptor>,
 }
 
 /// A connection made before its endpoint was bound: the binder attaches `pipe` later.
@@ -177,14 +176,14 @@ impl Ctx {
     }
 
     /// Connects to an inproc name: `make_pipe` builds the pipe given the binder (if
-    /// bound). Returns the binder's mailbox and the binder's end when bound; otherwise
-    /// the binder's end is parked until the name is bound.
+    /// bound). Returns the binder and the binder's end when bound; otherwise the
+    /// binder's end is parked until the name is bound.
     pub fn connect_inproc<F>(
         &self,
         name: &str,
         connecter: InprocPeer,
         make_pipe: F,
-    ) -> Option<(Mailbox, PipeEnd)>
+    ) -> Option<(Arc<dyn PipeAcceptor>, PipeEnd)>
     where
         F: FnOnce(Option<&InprocPeer>) -> PipeEnd,
     {
@@ -192,7 +191,7 @@ impl Ctx {
         match st.inproc.get(name) {
             Some(b) => {
                 let pipe = make_pipe(Some(&b.peer));
-                Some((b.mailbox.clone(), pipe))
+                Some((b.acceptor.clone(), pipe))
             }
             None => {
                 let pipe = make_pipe(None);

@@ -5,17 +5,23 @@
 //! between sockets), `msg` (the message), `signal` (wake-ups and `ZMQ_FD`).
 
 pub mod abi;
-pub mod ctx;
-pub mod endpoint;
-pub mod error;
+pub(crate) mod ctx;
+pub(crate) mod endpoint;
+pub(crate) mod error;
 pub mod ffi;
-pub mod io;
-pub mod mailbox;
-pub mod msg;
-pub mod options;
-pub mod pattern;
-pub mod pipe;
-pub mod signal;
-pub mod socket;
-pub mod util;
-pub mod zmtp;
+pub(crate) mod io;
+pub(crate) mod monitor;
+pub(crate) mod msg;
+pub(crate) mod options;
+pub(crate) mod pattern;
+pub(crate) mod pipe;
+pub(crate) mod signal;
+pub(crate) mod socket;
+pub(crate) mod util;
+pub(crate) mod zmtp;
+
+/// What the cargo-fuzz targets drive directly: the sans-I/O ZMTP engine.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::zmtp::{Engine, EngineConfig};
+}

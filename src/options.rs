@@ -236,15 +236,11 @@ pub struct Options {
     pub in_batch_size: i32,
     /// `ZMQ_OUT_BATCH_SIZE`, bytes written per system call.
     pub out_batch_size: i32,
-    /// Decode large frames without copying (context option `ZMQ_ZERO_COPY_RECV`).
-    pub zero_copy: bool,
     /// `ZMQ_ROUTER_NOTIFY`: bitmask of `ZMQ_NOTIFY_CONNECT` / `ZMQ_NOTIFY_DISCONNECT`.
     pub router_notify: i32,
     /// `ZMQ_METADATA`: application properties sent in the handshake; keys start with
     /// `X-`. The first value set for a key is kept, as in libzmq.
     pub app_metadata: BTreeMap<Vec<u8>, Vec<u8>>,
-    /// Version of monitor events (set by `zmq_socket_monitor_versioned`).
-    pub monitor_event_version: i32,
     /// `ZMQ_HELLO_MSG`: sent to every new peer; empty means none.
     pub hello_msg: Vec<u8>,
     /// This socket type sends `hello_msg`.
@@ -267,13 +263,14 @@ pub struct Options {
 impl Options {
     /// libzmq's defaults for a socket of `socket_type` in a context with default
     /// settings (`ZMQ_IPV6` 0, `ZMQ_BLOCKY` 1, `ZMQ_ZERO_COPY_RECV` 1).
+    #[cfg(test)]
     pub fn new(socket_type: i32) -> Options {
-        Options::for_context(socket_type, false, true, true)
+        Options::for_context(socket_type, false, true)
     }
 
     /// libzmq's defaults for a socket of `socket_type`, taking the context's `ZMQ_IPV6`,
     /// `ZMQ_BLOCKY` (linger -1 when set, 0 otherwise) and `ZMQ_ZERO_COPY_RECV`.
-    pub fn for_context(socket_type: i32, ipv6: bool, blocky: bool, zero_copy: bool) -> Options {
+    pub fn for_context(socket_type: i32, ipv6: bool, blocky: bool) -> Options {
         let mut o = Options {
             socket_type,
             sndhwm: DEFAULT_HWM,
@@ -336,10 +333,8 @@ impl Options {
             multicast_loop: true,
             in_batch_size: 8192,
             out_batch_size: 8192,
-            zero_copy,
             router_notify: 0,
             app_metadata: BTreeMap::new(),
-            monitor_event_version: 1,
             hello_msg: Vec::new(),
             can_send_hello_msg: false,
             disconnect_msg: Vec::new(),
@@ -384,6 +379,7 @@ impl Options {
 
     /// Sets a generic option from a non-NULL `optval` of `value.len()` bytes.
     /// `Err(EINVAL)` for unknown option ids, wrong length or bad value.
+    #[cfg(test)]
     pub fn set(&mut self, option: i32, value: &[u8]) -> ZResult<()> {
         self.set_optval(option, Some(value))
     }
@@ -610,6 +606,7 @@ impl Options {
 
     /// How long to wait for traffic after a PING before dropping the connection:
     /// `ZMQ_HEARTBEAT_TIMEOUT`, or the interval when it was never set.
+    #[cfg(test)]
     pub fn effective_heartbeat_timeout(&self) -> i32 {
         if self.heartbeat_timeout == -1 {
             self.heartbeat_interval
@@ -682,6 +679,7 @@ pub fn option_available(option: i32) -> bool {
 }
 
 /// True for the read-only options the socket core answers itself.
+#[cfg(test)]
 pub fn is_socket_level(option: i32) -> bool {
     matches!(
         option,
@@ -692,6 +690,7 @@ pub fn is_socket_level(option: i32) -> bool {
 /// Options that belong to socket patterns, not to [`Options`] (which refuses them with
 /// `EINVAL`): subscriptions, ROUTER/REQ/XPUB/XSUB behaviour flags, `ZMQ_STREAM_NOTIFY`,
 /// `ZMQ_TOPICS_COUNT`.
+#[cfg(test)]
 pub fn is_pattern_level(option: i32) -> bool {
     matches!(
         option,
@@ -1202,12 +1201,10 @@ mod tests {
 
     #[test]
     fn context_defaults() {
-        let o = Options::for_context(ZMQ_DEALER, true, false, false);
+        let o = Options::for_context(ZMQ_DEALER, true, false);
         assert_eq!(get_int(&o, ZMQ_IPV6), Ok(1));
         assert_eq!(get_int(&o, ZMQ_IPV4ONLY), Ok(0));
         assert_eq!(get_int(&o, ZMQ_LINGER), Ok(0));
-        assert!(!o.zero_copy);
-        assert!(Options::new(ZMQ_DEALER).zero_copy);
     }
 
     /// (option, lowest accepted value, highest refused value below it).

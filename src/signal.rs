@@ -165,11 +165,6 @@ impl Signal {
         Ok(efd.fd.as_raw_fd())
     }
 
-    /// The eventfd if it exists.
-    pub fn existing_fd(&self) -> Option<RawFd> {
-        self.fd.get().map(|e| e.fd.as_raw_fd())
-    }
-
     /// Makes `ZMQ_FD` unreadable until the next notification.
     pub fn clear_fd(&self) {
         if let Some(efd) = self.fd.get() {

@@ -1,156 +1,200 @@
-//! The network side: I/O threads running mio event loops. Each drives listeners,
-//! connecters (with reconnect) and connections, which join a socket's pipe to a ZMTP
-//! engine (`crate::zmtp`). Sockets talk to I/O threads only through their mailbox.
+//! The network side: I/O threads, each running an event loop over its rooms.
+//!
+//! - `transport`: tcp and ipc behind one seam (bind, accept, connect, byte streams);
+//! - `listener`: a bound endpoint accepting connections;
+//! - `connecter`: when a connect session (re)connects, a pure state machine;
+//! - `session`: a socket pipe joined to the connection serving it (engine glue,
+//!   linger, direct writes through `direct`);
+//! - `event_loop`: the thin loop with its timer heap, driven by a `clock`.
+//!
+//! Sockets talk to I/O threads only through commands (`IoCommand`); a session's pipe
+//! wakes it through the same queue.
 
-pub mod address;
+pub(crate) mod address;
+mod clock;
+mod connecter;
+mod direct;
+mod event_loop;
+mod listener;
 mod raw;
-mod reactor;
+mod session;
 pub(crate) mod sys;
+mod timers;
+mod transport;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use crossbeam_channel::{Receiver, Sender};
+use mio::Token;
 use parking_lot::Mutex;
 
 use crate::error::{Errno, ZResult};
-use crate::mailbox::{Command, IoWake, Mailbox};
+use crate::monitor::MonitorSlot;
 use crate::options::Options;
-use crate::pipe::PipeEnd;
-use crate::socket::MonitorSlot;
+use crate::pipe::{PipeAcceptor, PipeEvent, PipeOwner};
 
-pub use reactor::{ListenerSource, Transport as NetTransport};
+pub(crate) use session::{session_pipe, SessionPipe};
+pub(crate) use transport::{listen, Listening, Target, Transport};
 
-/// What an I/O thread needs to know about the socket a connection serves. Options are
+/// What an I/O thread needs to know about the socket a session serves. Options are
 /// a snapshot taken at bind/connect time, as in libzmq.
 #[derive(Clone)]
-pub struct SocketLink {
-    pub socket_id: u64,
-    pub mailbox: Mailbox,
-    pub options: Arc<Options>,
-    pub monitor: MonitorSlot,
+pub(crate) struct SocketLink {
+    pub(crate) socket_id: u64,
+    /// Takes the pipes of new connections.
+    pub(crate) acceptor: Arc<dyn PipeAcceptor>,
+    pub(crate) options: Arc<Options>,
+    pub(crate) monitor: MonitorSlot,
+    /// The application called zmq_disconnect on the socket (RECONNECT_STOP_AFTER_DISCONNECT).
+    pub(crate) disconnected: Arc<AtomicBool>,
 }
 
 /// Work for an I/O thread.
-// Always travels boxed (`Command::Io`), so the variants' sizes do not matter.
+pub(crate) enum IoCommand {
+    /// Something happened at the socket's end of a session's pipe.
+    Pipe(Token, PipeEvent),
+    /// Endpoint and lifecycle work; boxed so pipe events stay small in the queue.
+    Control(Box<Control>),
+}
+
+/// Endpoint and lifecycle work for an I/O thread.
+// Always travels boxed (`IoCommand::Control`), so the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
-pub enum IoCommand {
+pub(crate) enum Control {
     /// Accept connections on a bound listener.
     Listen {
-        id: u64,
-        endpoint: String,
-        source: ListenerSource,
+        endpoint_id: u64,
+        listening: Listening,
         link: SocketLink,
     },
-    /// Connect (and keep reconnecting) to `address`; `pipe` is the session's end of a
-    /// pipe the socket already attached, or None with ZMQ_IMMEDIATE.
+    /// Connect (and keep reconnecting) to `target`; `pipe` is the session's end of a
+    /// pipe the socket already attached, or None when each connection brings its own.
     Connect {
-        id: u64,
+        endpoint_id: u64,
         endpoint: String,
-        transport: NetTransport,
-        address: String,
-        pipe: Option<PipeEnd>,
+        target: Target,
+        pipe: Option<SessionPipe>,
         link: SocketLink,
     },
-    /// Stop one endpoint (unbind or disconnect).
-    StopEndpoint { socket_id: u64, id: u64 },
-    /// The socket closed: stop all its listeners; its connections flush what is left
-    /// within `linger` (the value in force at close, as libzmq uses).
+    /// Unbind or disconnect one endpoint: its listener closes, its sessions deliver
+    /// what is left within `linger`.
+    StopEndpoint {
+        socket_id: u64,
+        endpoint_id: u64,
+        linger: i32,
+    },
+    /// The socket closed: likewise for all its endpoints, with the linger it had then.
     SocketClosed { socket_id: u64, linger: i32 },
-    /// Context termination: finish lingering connections, then exit.
+    /// Context termination: finish lingering sessions, then exit.
     Stop,
 }
 
+/// Wakes an I/O thread blocked in its poll, once per batch of commands.
+pub(crate) struct IoWake {
+    waker: mio::Waker,
+    pending: AtomicBool,
+}
+
+impl IoWake {
+    fn wake(&self) {
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            let _ = self.waker.wake();
+        }
+    }
+
+    /// Called by the I/O thread before it drains its commands.
+    pub(crate) fn reset(&self) {
+        self.pending.store(false, Ordering::Release);
+    }
+}
+
+/// Sends commands to one I/O thread and wakes it.
+#[derive(Clone)]
+pub(crate) struct IoMailbox {
+    tx: Sender<IoCommand>,
+    wake: Arc<IoWake>,
+}
+
+impl IoMailbox {
+    fn new(waker: mio::Waker) -> (IoMailbox, Arc<IoWake>, Receiver<IoCommand>) {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let wake = Arc::new(IoWake {
+            waker,
+            pending: AtomicBool::new(false),
+        });
+        (
+            IoMailbox {
+                tx,
+                wake: wake.clone(),
+            },
+            wake,
+            rx,
+        )
+    }
+
+    fn send(&self, cmd: IoCommand) {
+        if self.tx.send(cmd).is_ok() {
+            self.wake.wake();
+        }
+    }
+}
+
+/// How the socket's end of a session's pipe wakes that session.
+pub(crate) struct SessionOwner {
+    mailbox: IoMailbox,
+    token: Token,
+}
+
+impl PipeOwner for SessionOwner {
+    fn pipe_event(&self, event: PipeEvent) {
+        self.mailbox.send(IoCommand::Pipe(self.token, event));
+    }
+}
+
 /// A running I/O thread.
-pub struct IoThread {
-    pub mailbox: Mailbox,
+pub(crate) struct IoThread {
+    mailbox: IoMailbox,
     handle: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl IoThread {
-    /// Starts an I/O thread.
-    pub fn spawn(index: usize, name_prefix: &str) -> ZResult<IoThread> {
-        let poll = mio::Poll::new().map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EMFILE)))?;
-        let waker = mio::Waker::new(poll.registry(), reactor::WAKER)
-            .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EMFILE)))?;
-        let wake = Arc::new(IoWake::new(waker));
-        let (mailbox, commands) = Mailbox::for_io(wake.clone());
-        let own_mailbox = mailbox.clone();
+    /// Starts an I/O thread. It runs with every signal blocked, so signals go to the
+    /// application's threads (as libzmq's do).
+    pub(crate) fn spawn(index: usize, name_prefix: &str) -> ZResult<IoThread> {
+        let to_errno = |e: std::io::Error| Errno(e.raw_os_error().unwrap_or(libc::EMFILE));
+        let poll = mio::Poll::new().map_err(to_errno)?;
+        let waker = mio::Waker::new(poll.registry(), event_loop::WAKER).map_err(to_errno)?;
+        let (mailbox, wake, commands) = IoMailbox::new(waker);
+        let own = mailbox.clone();
         let name = if name_prefix.is_empty() {
             format!("ZMQbg/IO/{index}")
         } else {
             format!("{name_prefix}/ZMQbg/IO/{index}")
         };
-        let handle = std::thread::Builder::new()
-            .name(name)
-            .spawn(move || reactor::Reactor::new(poll, commands, wake, own_mailbox).run())
-            .map_err(|_| Errno::EMTHREAD)?;
+        let handle = crate::util::thread::spawn_blocking_signals(name, move || {
+            event_loop::EventLoop::new(poll, clock::SystemClock, commands, wake, own).run()
+        })
+        .map_err(|_| Errno::EMTHREAD)?;
         Ok(IoThread {
             mailbox,
             handle: Mutex::new(Some(handle)),
         })
     }
 
-    pub fn send(&self, cmd: IoCommand) {
-        self.mailbox.send(Command::Io(Box::new(cmd)));
+    pub(crate) fn send(&self, control: Control) {
+        self.mailbox.send(IoCommand::Control(Box::new(control)));
     }
 
-    /// Asks the thread to finish and waits for it (after lingering connections end).
-    pub fn stop(&self) {
-        self.send(IoCommand::Stop);
+    /// Asks the thread to finish and waits for it (after lingering sessions end).
+    pub(crate) fn stop(&self) {
+        self.send(Control::Stop);
         if let Some(h) = self.handle.lock().take() {
             let _ = h.join();
         }
     }
 }
 
-/// Binds a tcp listener; returns it, its resolved endpoint and its fd.
-pub fn listen_tcp(
-    local: &std::net::SocketAddr,
-    options: &Options,
-) -> ZResult<(ListenerSource, String, i32)> {
-    use std::os::fd::AsRawFd;
-    let l = sys::tcp_listen(local, options)
-        .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINVAL)))?;
-    let actual = l
-        .local_addr()
-        .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINVAL)))?;
-    let fd = l.as_raw_fd();
-    Ok((ListenerSource::Tcp(l), address::tcp_endpoint(&actual), fd))
-}
-
-/// Binds an ipc listener (replacing a stale socket file, as libzmq does).
-pub fn listen_ipc(addr: &address::IpcAddr) -> ZResult<(ListenerSource, String, i32)> {
-    use std::os::fd::AsRawFd;
-    let to_errno = |e: std::io::Error| Errno(e.raw_os_error().unwrap_or(libc::EINVAL));
-    let unlink = match addr {
-        address::IpcAddr::Path(p) => {
-            let _ = std::fs::remove_file(p);
-            Some(p.clone())
-        }
-        address::IpcAddr::Abstract(_) => None,
-    };
-    let std_addr = addr.to_std().map_err(to_errno)?;
-    let l = std::os::unix::net::UnixListener::bind_addr(&std_addr).map_err(to_errno)?;
-    l.set_nonblocking(true).map_err(to_errno)?;
-    let fd = l.as_raw_fd();
-    Ok((ListenerSource::Ipc(l, unlink), addr.endpoint(), fd))
-}
-
-/// A listener over a descriptor the application bound itself (ZMQ_USE_FD).
-pub fn listen_fd(transport_is_tcp: bool, fd: i32) -> ZResult<(ListenerSource, String, i32)> {
-    let to_errno = |e: std::io::Error| Errno(e.raw_os_error().unwrap_or(libc::EINVAL));
-    let owned = sys::adopt_listener(fd).map_err(to_errno)?;
-    if transport_is_tcp {
-        let l = std::net::TcpListener::from(owned);
-        let local = l.local_addr().map_err(to_errno)?;
-        Ok((ListenerSource::Tcp(l), address::tcp_endpoint(&local), fd))
-    } else {
-        let l = std::os::unix::net::UnixListener::from(owned);
-        let endpoint = l
-            .local_addr()
-            .ok()
-            .and_then(|a| a.as_pathname().map(|p| format!("ipc://{}", p.display())))
-            .unwrap_or_default();
-        Ok((ListenerSource::Ipc(l, None), endpoint, fd))
-    }
-}
+#[cfg(test)]
+mod tests;

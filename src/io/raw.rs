@@ -1,17 +1,18 @@
 //! The engine of STREAM connections: no protocol, bytes in and out. Each read becomes
-//! one message; each message sent is written as is; an empty message closes the
-//! connection, as libzmq's raw engine does.
+//! one message (carrying the `Peer-Address` property); each message sent is written as
+//! is; an empty message closes the connection, as libzmq's raw engine does.
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::sync::Arc;
 
 use crate::abi::ZMQ_STREAM;
-use crate::msg::{Metadata, Msg};
+use crate::msg::{Metadata, Msg, Properties};
 use crate::zmtp::{CloseKind, EngineEvent, Inbox};
 
 /// Raw byte engine with the same surface as the ZMTP engine.
-pub struct RawEngine {
+pub(crate) struct RawEngine {
+    properties: Properties,
     out: Vec<u8>,
     out_pos: usize,
     events: VecDeque<EngineEvent>,
@@ -21,11 +22,12 @@ pub struct RawEngine {
 
 impl RawEngine {
     /// Ready at once: there is no handshake.
-    pub fn new(peer_address: &str) -> RawEngine {
+    pub(crate) fn new(peer_address: &str) -> RawEngine {
         let metadata = Arc::new(Metadata::new([(
             "Peer-Address".to_string(),
             peer_address.as_bytes().to_vec(),
         )]));
+        let properties = Properties::new(metadata.clone());
         let mut events = VecDeque::new();
         events.push_back(EngineEvent::Ready {
             peer_socket_type: ZMQ_STREAM,
@@ -34,6 +36,7 @@ impl RawEngine {
             version: crate::zmtp::Version::Zmtp31,
         });
         RawEngine {
+            properties,
             out: Vec::new(),
             out_pos: 0,
             events,
@@ -42,28 +45,29 @@ impl RawEngine {
         }
     }
 
-    pub fn receive(&mut self, data: &[u8]) {
+    pub(crate) fn receive(&mut self, data: &[u8]) {
         if !self.closed {
-            self.inbox.push(Msg::from_slice(data));
+            let mut msg = Msg::from_slice(data);
+            msg.set_properties(&self.properties);
+            self.inbox.push(msg);
         }
     }
 
-    pub fn send(&mut self, msg: &Msg) -> bool {
+    pub(crate) fn send(&mut self, msg: &Msg) -> bool {
         if self.closed {
             return true;
         }
         if msg.is_empty() {
-            self.close(0);
+            self.close();
         } else {
             self.out.extend_from_slice(msg.data());
         }
         true
     }
 
-    fn close(&mut self, errno: i32) {
+    fn close(&mut self) {
         if !self.closed {
             self.closed = true;
-            let _ = errno;
             self.events.push_back(EngineEvent::Closed {
                 event: 0,
                 value: 0,
@@ -73,23 +77,23 @@ impl RawEngine {
         }
     }
 
-    pub fn connection_error(&mut self, errno: i32) {
-        self.close(errno);
+    pub(crate) fn connection_error(&mut self) {
+        self.close();
     }
 
-    pub fn poll_control(&mut self) -> Option<EngineEvent> {
+    pub(crate) fn poll_control(&mut self) -> Option<EngineEvent> {
         self.events.pop_front()
     }
 
-    pub fn inbox(&mut self) -> &mut Inbox {
+    pub(crate) fn inbox(&mut self) -> &mut Inbox {
         &mut self.inbox
     }
 
-    pub fn output_len(&self) -> usize {
+    pub(crate) fn output_len(&self) -> usize {
         self.out.len() - self.out_pos
     }
 
-    pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+    pub(crate) fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
         if self.output_len() == 0 || slices.is_empty() {
             return 0;
         }
@@ -97,7 +101,7 @@ impl RawEngine {
         1
     }
 
-    pub fn consume_output(&mut self, n: usize) {
+    pub(crate) fn consume_output(&mut self, n: usize) {
         self.out_pos += n;
         if self.out_pos >= self.out.len() {
             self.out.clear();

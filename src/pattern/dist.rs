@@ -1,8 +1,8 @@
 //! Fan-out: sends each message to a chosen set of pipes (PUB, XPUB, RADIO).
 
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
+use crate::pipe::PipeId;
 use crate::pipe::Pipes;
 
 /// Delivers a message to many pipes; a pipe without room misses the whole message.

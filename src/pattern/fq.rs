@@ -1,7 +1,7 @@
 //! Fair-queueing: reads whole messages from the active pipes in turn.
 
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
+use crate::pipe::PipeId;
 use crate::pipe::Pipes;
 
 /// Round-robin over pipes that may have messages; a multipart message is read whole

@@ -1,8 +1,8 @@
 //! Load-balancing: sends each whole message to the next pipe with room.
 
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
+use crate::pipe::PipeId;
 use crate::pipe::Pipes;
 
 /// Round-robin over pipes with room under their high-water mark.

@@ -5,7 +5,7 @@
 //! XPUB. Both keep their nodes in one arena and walk it without recursion, so topics of
 //! any length cost neither stack depth nor one allocation per node.
 
-use crate::mailbox::PipeId;
+use crate::pipe::PipeId;
 
 /// What a node holds; a node holding nothing and without children is removed.
 trait NodeValue: Default {
@@ -341,6 +341,7 @@ impl MTrie {
     }
 
     /// True when nothing is subscribed.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.prefixes == 0
     }

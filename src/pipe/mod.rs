@@ -6,7 +6,6 @@
 //! every pipe knows its peer's identity the same way whether the peer is a socket in
 //! this process or a network session.
 
-mod direct;
 mod queue;
 
 use std::collections::HashMap;
@@ -17,27 +16,72 @@ use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
 
-use crate::mailbox::{Command, Mailbox, PipeId};
 use crate::msg::{flags, Msg};
 
-pub use direct::{Direct, DirectWrite};
-pub use queue::{queue, Reader, Writer};
+use queue::{queue, Reader, Writer};
+
+/// Identity of one pipe end, unique in the process.
+pub(crate) type PipeId = u64;
+
+/// What one end of a pipe tells the owner of the other end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PipeEvent {
+    /// The owner's inbound queue on this pipe went from empty to non-empty.
+    ReadActivated(PipeId),
+    /// The peer consumed messages: there may be room to write again.
+    WriteActivated(PipeId),
+    /// The peer terminated its end: read what is left, then drop the pipe.
+    Terminated(PipeId),
+    /// The network connection behind the pipe was re-established (subscribers
+    /// re-send their subscriptions).
+    Hiccup(PipeId),
+}
+
+/// The owner of a pipe end (a socket or a network session): how the other end wakes
+/// it. Called from the other end's thread.
+pub(crate) trait PipeOwner: Send + Sync {
+    fn pipe_event(&self, event: PipeEvent);
+}
+
+/// An owner that also takes new pipes: a socket, to which a connecting peer or a
+/// network session hands its end.
+pub(crate) trait PipeAcceptor: PipeOwner {
+    fn accept_pipe(&self, pipe: PipeEnd, info: PeerInfo);
+}
+
+/// How a direct write went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direct {
+    /// Not possible now: the caller queues the message in the pipe.
+    Refused,
+    /// All bytes were written.
+    Written,
+    /// Some bytes are left for the connection's I/O thread, which must be woken.
+    Partial,
+}
+
+/// A network connection the application thread may write a message to itself, while
+/// the connection's I/O thread has written out everything queued before it (network
+/// pipes only; the I/O layer provides it).
+pub(crate) trait DirectSink: Send + Sync {
+    /// Cheap hint: whether a direct write at pipe position `pos` could go ahead.
+    fn idle_at(&self, pos: u64) -> bool;
+    /// Writes the parts of one whole message if the connection is still idle at `pos`;
+    /// `scratch` is the caller's reusable buffer.
+    fn try_write(&self, pos: u64, parts: &[Msg], scratch: &mut Vec<u8>) -> Direct;
+}
 
 /// Messages that answer nothing go through the pipe when written within this long of
 /// the last direct write.
 const DIRECT_GAP: Duration = Duration::from_millis(1);
-/// Messages larger than this always go through the pipe.
-const DIRECT_MAX: usize = 64 * 1024;
 /// A direct-write buffer that grew beyond this is not kept.
-const DIRECT_BUF_KEEP: usize = 2 * DIRECT_MAX;
+const DIRECT_BUF_KEEP: usize = 128 * 1024;
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// What the attaching side learns about the socket at the other end.
 #[derive(Clone, Debug, Default)]
 pub struct PeerInfo {
-    /// The peer's socket type (ZMQ_PAIR...).
-    pub socket_type: i32,
     /// The endpoint this pipe belongs to on the attaching side (for unbind/disconnect).
     pub endpoint: Option<String>,
 }
@@ -45,7 +89,7 @@ pub struct PeerInfo {
 /// State the two ends share; index `s` belongs to the end on side `s`.
 struct Shared {
     ids: [PipeId; 2],
-    mailbox: [OnceCell<Mailbox>; 2],
+    owner: [OnceCell<Arc<dyn PipeOwner>>; 2],
     /// Complete messages read by side `s` so far (published every low-water mark).
     msgs_read: [AtomicU64; 2],
     /// Side `s`'s writer found the queue full and waits for credit.
@@ -98,8 +142,8 @@ pub struct PipeEnd {
     /// The other end is served by an I/O thread (a tcp or ipc connection), not by an
     /// application thread of this process.
     pub network: bool,
-    /// The connection's direct-write state, shared by both ends (network pipes only).
-    pub direct: Option<Arc<DirectWrite>>,
+    /// The connection an application end may write to directly (network pipes only).
+    direct: Option<Arc<dyn DirectSink>>,
     /// Parts of a message headed for a direct write (application end).
     staged: Vec<Msg>,
     /// The staged parts encoded, reused between messages.
@@ -120,7 +164,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
     ];
     let shared = Arc::new(Shared {
         ids,
-        mailbox: [OnceCell::new(), OnceCell::new()],
+        owner: [OnceCell::new(), OnceCell::new()],
         msgs_read: [AtomicU64::new(0), AtomicU64::new(0)],
         writer_waiting: [AtomicBool::new(false), AtomicBool::new(false)],
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
@@ -158,14 +202,16 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
 }
 
 /// A pipe between a socket and a network connection: the application's end first,
-/// then the I/O thread's, each capped by its high-water mark, sharing the
-/// connection's direct-write state.
-pub fn network_pipe_pair(app_hwm: u64, io_hwm: u64) -> (PipeEnd, PipeEnd) {
-    let (mut app, mut io) = pipe_pair([app_hwm, io_hwm]);
-    let direct = Arc::new(DirectWrite::default());
+/// then the I/O thread's, each capped by its high-water mark; the application's end
+/// may write to the connection directly through `direct`.
+pub(crate) fn network_pipe_pair(
+    app_hwm: u64,
+    io_hwm: u64,
+    direct: Option<Arc<dyn DirectSink>>,
+) -> (PipeEnd, PipeEnd) {
+    let (mut app, io) = pipe_pair([app_hwm, io_hwm]);
     app.network = true;
-    app.direct = Some(direct.clone());
-    io.direct = Some(direct);
+    app.direct = direct;
     (app, io)
 }
 
@@ -179,23 +225,23 @@ impl PipeEnd {
         self.shared.ids[self.peer()]
     }
 
-    /// Registers the mailbox of this end's owner, so the peer can wake it.
-    pub fn attach(&mut self, mailbox: Mailbox) {
-        let _ = self.shared.mailbox[self.side].set(mailbox);
+    /// Registers this end's owner, so the peer can wake it.
+    pub(crate) fn attach(&mut self, owner: Arc<dyn PipeOwner>) {
+        let _ = self.shared.owner[self.side].set(owner);
         if self.shared.closed[self.peer()].load(Ordering::Acquire) {
             self.peer_gone = true;
         }
     }
 
-    /// True when the peer's end is attached to its owner.
-    pub fn peer_attached(&self) -> bool {
-        self.shared.mailbox[self.peer()].get().is_some()
+    fn notify_peer(&self, event: PipeEvent) {
+        if let Some(owner) = self.shared.owner[self.peer()].get() {
+            owner.pipe_event(event);
+        }
     }
 
-    fn notify_peer(&self, cmd: Command) {
-        if let Some(mb) = self.shared.mailbox[self.peer()].get() {
-            mb.send(cmd);
-        }
+    /// Tells the peer that the connection behind this pipe was re-established.
+    pub(crate) fn hiccup(&self) {
+        self.notify_peer(PipeEvent::Hiccup(self.peer_id()));
     }
 
     /// Sets both directions' high-water marks (0: unlimited): `out` caps what this end
@@ -212,7 +258,7 @@ impl PipeEnd {
         msg.set_flags(flags::ROUTING_ID);
         self.writer.write(msg);
         if self.writer.flush() {
-            self.notify_peer(Command::ActivateRead(self.peer_id()));
+            self.notify_peer(PipeEvent::ReadActivated(self.peer_id()));
         }
     }
 
@@ -303,22 +349,12 @@ impl PipeEnd {
             return;
         };
         self.direct_buf.clear();
-        let size: usize = self.staged.iter().map(Msg::len).sum();
-        // Commands and large bodies take the I/O thread's path (zero-copy for the latter).
-        let plain = size <= DIRECT_MAX && self.staged.iter().all(|m| !m.is_command());
-        let outcome = if plain {
-            for part in &self.staged {
-                crate::zmtp::encode_data_frame(&mut self.direct_buf, part);
-            }
-            direct.try_write(self.writer.position(), &self.direct_buf)
-        } else {
-            Direct::Refused
-        };
+        let outcome = direct.try_write(self.writer.position(), &self.staged, &mut self.direct_buf);
         match outcome {
             Direct::Written => self.staged.clear(),
             Direct::Partial => {
                 self.staged.clear();
-                self.notify_peer(Command::ActivateRead(self.peer_id()));
+                self.notify_peer(PipeEvent::ReadActivated(self.peer_id()));
             }
             Direct::Refused => {
                 let staged = std::mem::take(&mut self.staged);
@@ -349,13 +385,8 @@ impl PipeEnd {
     #[inline]
     pub fn flush_writes(&mut self) {
         if self.writer.flush() {
-            self.notify_peer(Command::ActivateRead(self.peer_id()));
+            self.notify_peer(PipeEvent::ReadActivated(self.peer_id()));
         }
-    }
-
-    /// True when the message being written has more parts to come.
-    pub fn writing_multipart(&self) -> bool {
-        self.out_more
     }
 
     fn take_routing_id(&mut self, msg: Msg) {
@@ -452,7 +483,7 @@ impl PipeEnd {
         if self.shared.writer_waiting[self.peer()].load(Ordering::SeqCst)
             && self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst)
         {
-            self.notify_peer(Command::ActivateWrite(self.peer_id()));
+            self.notify_peer(PipeEvent::WriteActivated(self.peer_id()));
         }
     }
 
@@ -485,7 +516,7 @@ impl PipeEnd {
         }
         // Credit the peer for everything it may still be waiting on.
         self.publish_credit();
-        self.notify_peer(Command::PipeTerm(self.peer_id()));
+        self.notify_peer(PipeEvent::Terminated(self.peer_id()));
     }
 }
 
@@ -564,10 +595,6 @@ impl Pipes {
         self.map.keys().copied().collect()
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -587,116 +614,6 @@ impl Pipes {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn part(data: &[u8], more: bool) -> Msg {
-        let mut m = Msg::from_slice(data);
-        m.set_more(more);
-        m
-    }
-
-    /// Reads exactly `n` bytes the peer socket received.
-    fn received(sock: &mut std::os::unix::net::UnixStream, n: usize) -> Vec<u8> {
-        use std::io::Read;
-        let mut buf = vec![0; n];
-        sock.read_exact(&mut buf).unwrap();
-        buf
-    }
-
-    /// The I/O end reports everything it read as written out.
-    fn io_idle(io: &PipeEnd) {
-        let d = io.direct.as_ref().unwrap();
-        let st = d.lock();
-        d.set_idle(&st, Some(io.read_position()));
-    }
-
-    #[test]
-    fn direct_writes_skip_the_pipe_only_when_nothing_is_queued() {
-        use std::os::fd::AsRawFd;
-        let (mut app, mut io) = network_pipe_pair(0, 0);
-        app.send_routing_id(b"");
-        io.send_routing_id(b"");
-        assert!(io.read().is_none(), "the routing id is taken, nothing else");
-        assert!(app.read().is_none());
-        let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
-        let direct = io.direct.clone().unwrap();
-
-        // No connection yet: through the pipe.
-        app.write(part(b"queued", false));
-        assert_eq!(io.read().unwrap().data(), b"queued");
-
-        direct.attach(ours.as_raw_fd());
-        io_idle(&io);
-        app.write(part(b"hello", false));
-        assert_eq!(received(&mut peer, 7), b"\x00\x05hello");
-        assert!(
-            io.read().is_none(),
-            "a direct write does not enter the pipe"
-        );
-
-        // Right after a direct write and answering nothing: batched through the pipe.
-        app.write(part(b"again", false));
-        assert_eq!(io.read().unwrap().data(), b"again");
-
-        // Still queued for the I/O thread (it has not caught up): through the pipe
-        // even as a reply, so nothing overtakes it.
-        io.write(part(b"request", false));
-        assert!(app.read().is_some());
-        app.write(part(b"first", false));
-        io.write(part(b"request", false));
-        assert!(app.read().is_some());
-        app.write(part(b"second", false));
-        assert_eq!(io.read().unwrap().data(), b"first");
-        assert_eq!(io.read().unwrap().data(), b"second");
-
-        // A reply once the I/O thread is idle goes out directly, all its parts at once.
-        io_idle(&io);
-        io.write(part(b"request", false));
-        assert!(app.read().is_some());
-        app.write(part(b"a", true));
-        app.write(part(b"bc", false));
-        assert_eq!(received(&mut peer, 7), b"\x01\x01a\x00\x02bc");
-        assert!(io.read().is_none());
-
-        // The connection went away: queued again.
-        direct.detach();
-        io.write(part(b"request", false));
-        assert!(app.read().is_some());
-        app.write(part(b"later", false));
-        assert_eq!(io.read().unwrap().data(), b"later");
-    }
-
-    #[test]
-    fn a_direct_write_the_socket_cannot_take_is_finished_by_the_io_thread() {
-        use std::os::fd::AsRawFd;
-        let (mut app, mut io) = network_pipe_pair(0, 0);
-        app.send_routing_id(b"");
-        io.send_routing_id(b"");
-        assert!(io.read().is_none());
-        assert!(app.read().is_none());
-        let (ours, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
-        let direct = io.direct.clone().unwrap();
-        direct.attach(ours.as_raw_fd());
-        // Replies of 60 KB to a peer that never reads, until the socket is full.
-        let body = vec![7u8; 60_000];
-        for _ in 0..1000 {
-            io_idle(&io);
-            io.write(part(b"request", false));
-            assert!(app.read().is_some());
-            app.write(part(&body, false));
-            if !direct.lock().leftover.is_empty() {
-                break;
-            }
-            assert!(io.read().is_none(), "written directly");
-        }
-        let left = direct.lock().leftover.len();
-        assert!(left > 0 && left <= body.len() + 3, "leftover {left}");
-        // Until the I/O thread has written the rest, everything queues behind it.
-        io.write(part(b"request", false));
-        assert!(app.read().is_some());
-        app.write(part(b"next", false));
-        assert_eq!(io.read().unwrap().data(), b"next");
-        assert_eq!(direct.lock().leftover.len(), left);
-    }
 
     fn linked() -> (PipeEnd, PipeEnd) {
         let (mut a, mut b) = pipe_pair([2, 2]);

@@ -3,10 +3,10 @@
 use super::Pattern;
 use crate::abi::ZMQ_PROBE_ROUTER;
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
 use crate::options::Options;
 use crate::pattern::{FairQueue, LoadBalance};
+use crate::pipe::PipeId;
 use crate::pipe::{PipeEnd, Pipes};
 
 #[derive(Default)]

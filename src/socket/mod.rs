@@ -2,6 +2,7 @@
 //! one `Pattern` per socket type deciding where messages go and come from.
 
 mod dealer;
+mod mailbox;
 pub(crate) mod monitor;
 mod pair;
 mod pipeline;
@@ -21,15 +22,14 @@ use crate::abi::*;
 use crate::ctx::{Binding, Ctx, InprocPeer, PendingConnect};
 use crate::endpoint::{self, Transport};
 use crate::error::{Errno, ZResult};
-use crate::mailbox::{Command, Mailbox, PipeId};
+use crate::io::address::IpcAddr;
+use crate::io::{Control, IoThread, SocketLink};
+use crate::monitor::{Endpoints, MonitorSlot};
 use crate::msg::Msg;
 use crate::options::{self, Options};
-use crate::pipe::{network_pipe_pair, pipe_pair, PeerInfo, PipeEnd, Pipes};
+use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeId, Pipes};
 use crate::signal::Signal;
-
-use crate::io::address::{self, IpcAddr};
-use crate::io::{IoCommand, IoThread, ListenerSource, NetTransport, SocketLink};
-pub use monitor::MonitorSlot;
+use mailbox::{Command, Mailbox};
 
 /// The behaviour of one socket type.
 pub trait Pattern: Send {
@@ -96,7 +96,7 @@ pub struct SocketCore {
     pub pipes: Pipes,
     pattern: Box<dyn Pattern>,
     commands: Receiver<Command>,
-    mailbox: Mailbox,
+    mailbox: Arc<Mailbox>,
     signal: Arc<Signal>,
     ctx: Arc<Ctx>,
     rcvmore: bool,
@@ -106,6 +106,8 @@ pub struct SocketCore {
     monitor: MonitorSlot,
     /// tcp and ipc endpoints, for unbind/disconnect.
     net_endpoints: Vec<NetEndpoint>,
+    /// zmq_disconnect was called (ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
+    disconnected: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A bound or connected network endpoint and the I/O thread serving it.
@@ -122,12 +124,7 @@ static NEXT_ENDPOINT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomi
 impl SocketCore {
     fn new(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<SocketCore> {
         let ctx_opts = ctx.options();
-        let options = Options::for_context(
-            socket_type,
-            ctx_opts.ipv6,
-            ctx_opts.blocky,
-            ctx_opts.zero_copy_recv,
-        );
+        let options = Options::for_context(socket_type, ctx_opts.ipv6, ctx_opts.blocky);
         let pattern = make_pattern(socket_type, &options)?;
         let signal = Arc::new(Signal::new());
         let id = ctx.register_socket(signal.clone())?;
@@ -148,6 +145,7 @@ impl SocketCore {
             last_endpoint: String::new(),
             monitor: MonitorSlot::default(),
             net_endpoints: Vec::new(),
+            disconnected: Arc::default(),
         })
     }
 
@@ -166,18 +164,17 @@ impl SocketCore {
         }
         while let Ok(cmd) = self.commands.try_recv() {
             match cmd {
-                Command::ActivateRead(id) => {
+                Command::Pipe(PipeEvent::ReadActivated(id)) => {
                     if self.pipes.get(id).is_some() {
                         self.pattern.read_activated(&mut self.pipes, id);
                     }
                 }
-                Command::ActivateWrite(id) => {
+                Command::Pipe(PipeEvent::WriteActivated(id)) => {
                     if self.pipes.get(id).is_some() {
                         self.pattern.write_activated(&mut self.pipes, id);
                     }
                 }
-                Command::Io(_) => {}
-                Command::Hiccup(id) => {
+                Command::Pipe(PipeEvent::Hiccup(id)) => {
                     if self.pipes.get(id).is_some() {
                         self.pattern.hiccuped(&mut self.pipes, id);
                     }
@@ -186,7 +183,7 @@ impl SocketCore {
                     let (pipe, info) = *attach;
                     self.attach_remote(pipe, info)
                 }
-                Command::PipeTerm(id) => {
+                Command::Pipe(PipeEvent::Terminated(id)) => {
                     if let Some(p) = self.pipes.get_mut(id) {
                         p.peer_gone = true;
                         if p.is_finished() {
@@ -219,7 +216,6 @@ impl SocketCore {
     fn inproc_peer(&self) -> InprocPeer {
         InprocPeer {
             socket_id: self.id,
-            socket_type: self.socket_type,
             sndhwm: self.options.sndhwm,
             rcvhwm: self.options.rcvhwm,
             conflate: self.options.conflate,
@@ -252,7 +248,6 @@ impl SocketCore {
         self.attach_remote(
             pipe,
             PeerInfo {
-                socket_type: pending.connecter.socket_type,
                 endpoint: Some(endpoint.to_string()),
             },
         );
@@ -276,7 +271,7 @@ impl SocketCore {
             Transport::Inproc => {
                 let binding = Binding {
                     peer: self.inproc_peer(),
-                    mailbox: self.mailbox.clone(),
+                    acceptor: self.mailbox.clone(),
                 };
                 let pending = self.ctx.bind_inproc(name, binding)?;
                 for p in pending {
@@ -295,48 +290,37 @@ impl SocketCore {
     fn link(&self) -> SocketLink {
         SocketLink {
             socket_id: self.id,
-            mailbox: self.mailbox.clone(),
+            acceptor: self.mailbox.clone(),
             options: Arc::new(self.options.clone()),
             monitor: self.monitor.clone(),
+            disconnected: self.disconnected.clone(),
         }
     }
 
     fn bind_net(&mut self, transport: Transport, addr: &str, name: &str) -> ZResult<()> {
-        let bound = match transport {
-            // ZMQ_USE_FD: listen on the application's own descriptor.
-            _ if self.options.use_fd >= 0 => {
-                crate::io::listen_fd(transport == Transport::Tcp, self.options.use_fd)
-            }
-            Transport::Tcp => address::resolve_tcp_bind(name, self.options.ipv6)
-                .and_then(|local| crate::io::listen_tcp(&local, &self.options)),
-            _ => {
-                let ipc = if name == "*" {
-                    address::wildcard_ipc_path().map(IpcAddr::Path)
-                } else {
-                    IpcAddr::parse(name)
-                };
-                ipc.and_then(|a| crate::io::listen_ipc(&a))
-            }
-        };
-        let (source, resolved, fd): (ListenerSource, String, i32) = match bound {
-            Ok(b) => b,
+        let transport = net_transport(transport);
+        let listening = match crate::io::listen(transport, name, &self.options) {
+            Ok(l) => l,
             Err(e) => {
-                self.monitor.emit(ZMQ_EVENT_BIND_FAILED, e.0 as u64, addr);
+                self.monitor
+                    .emit(ZMQ_EVENT_BIND_FAILED, e.0 as u64, &Endpoints::bound(addr));
                 return Err(e);
             }
         };
         let io = self.ctx.io_thread(self.options.affinity)?;
-        let id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
-        io.send(IoCommand::Listen {
-            id,
-            endpoint: resolved.clone(),
-            source,
+        let endpoint_id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
+        let resolved = listening.endpoint.clone();
+        let fd = listening.raw_fd();
+        io.send(Control::Listen {
+            endpoint_id,
+            listening,
             link: self.link(),
         });
-        self.monitor.emit(ZMQ_EVENT_LISTENING, fd as u64, &resolved);
+        self.monitor
+            .emit(ZMQ_EVENT_LISTENING, fd as u64, &Endpoints::bound(&resolved));
         self.net_endpoints.push(NetEndpoint {
             resolved: resolved.clone(),
-            id,
+            id: endpoint_id,
             io,
             bound: true,
         });
@@ -345,41 +329,40 @@ impl SocketCore {
     }
 
     fn connect_net(&mut self, transport: Transport, addr: &str, name: &str) -> ZResult<()> {
-        let net = match transport {
-            Transport::Tcp => NetTransport::Tcp,
-            _ => {
-                IpcAddr::parse(name)?;
-                NetTransport::Ipc
-            }
-        };
+        let transport = net_transport(transport);
+        if transport == crate::io::Transport::Ipc {
+            IpcAddr::parse(name)?;
+        }
         let io = self.ctx.io_thread(self.options.affinity)?;
+        let link = self.link();
         // STREAM gets a new pipe (and routing id) per connection, as with IMMEDIATE.
         let pipe = if self.options.immediate || self.options.raw_socket {
             None
         } else {
-            let conflate = self.options.conflate;
-            let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
-            let (mut ours, theirs) =
-                network_pipe_pair(hwm(self.options.sndhwm), hwm(self.options.rcvhwm));
+            let (mut ours, theirs) = crate::io::session_pipe(&self.options);
             ours.send_routing_id(&self.options.routing_id);
             if !self.options.connect_routing_id.is_empty() {
-                ours.route = Some(std::mem::take(&mut self.options.connect_routing_id));
+                ours.route = Some(self.options.connect_routing_id.clone());
             }
             self.attach_pipe(ours, Some(addr.to_string()));
             Some(theirs)
         };
-        let id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
-        io.send(IoCommand::Connect {
-            id,
+        // ZMQ_CONNECT_ROUTING_ID names one connect only.
+        self.options.connect_routing_id.clear();
+        let endpoint_id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
+        io.send(Control::Connect {
+            endpoint_id,
             endpoint: addr.to_string(),
-            transport: net,
-            address: name.to_string(),
+            target: crate::io::Target {
+                transport,
+                address: name.to_string(),
+            },
             pipe,
-            link: self.link(),
+            link,
         });
         self.net_endpoints.push(NetEndpoint {
             resolved: addr.to_string(),
-            id,
+            id: endpoint_id,
             io,
             bound: false,
         });
@@ -397,9 +380,14 @@ impl SocketCore {
             .position(|e| e.bound == bound && e.resolved == addr)
             .ok_or(Errno::ENOENT)?;
         let e = self.net_endpoints.remove(pos);
-        e.io.send(IoCommand::StopEndpoint {
+        if !bound {
+            self.disconnected
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        e.io.send(Control::StopEndpoint {
             socket_id: self.id,
-            id: e.id,
+            endpoint_id: e.id,
+            linger: self.options.linger,
         });
         for id in self.pipes_of(&e.resolved) {
             self.terminate_pipe(id);
@@ -434,15 +422,14 @@ impl SocketCore {
                 }
                 let peer_id = ours.peer_id();
                 self.attach_pipe(ours, Some(addr.to_string()));
-                if let Some((mailbox, theirs)) = bound {
+                if let Some((acceptor, theirs)) = bound {
                     debug_assert_eq!(theirs.id, peer_id);
-                    mailbox.send(Command::Attach(Box::new((
+                    acceptor.accept_pipe(
                         theirs,
                         PeerInfo {
-                            socket_type: self.socket_type,
                             endpoint: Some(addr.to_string()),
                         },
-                    ))));
+                    );
                 }
                 self.connected.push(addr.to_string());
                 self.last_endpoint = addr.to_string();
@@ -620,7 +607,7 @@ impl SocketCore {
             m.stop(true);
         }
         let m = monitor::Monitor::start(self.ctx.clone(), addr, events, version, socket_type)?;
-        self.monitor.replace(Some(m));
+        self.monitor.replace(Some(Box::new(m)));
         Ok(())
     }
 
@@ -639,18 +626,19 @@ impl SocketCore {
         }
         for p in self.pipes.iter_mut() {
             let (outbound, inbound) = p.queue_sizes();
-            let endpoint = p.endpoint.clone().unwrap_or_default();
+            let at = Endpoints::bound(p.endpoint.as_deref().unwrap_or_default());
             self.monitor
-                .emit_values(ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &endpoint, "");
+                .emit_values(ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &at);
         }
         Ok(())
     }
 
     fn close(mut self) {
+        self.mailbox.close();
         let mut told = Vec::new();
         for e in self.net_endpoints.drain(..) {
             if !told.iter().any(|io: &Arc<IoThread>| Arc::ptr_eq(io, &e.io)) {
-                e.io.send(IoCommand::SocketClosed {
+                e.io.send(Control::SocketClosed {
                     socket_id: self.id,
                     linger: self.options.linger,
                 });
@@ -664,6 +652,14 @@ impl SocketCore {
         for id in self.pipes.ids() {
             self.terminate_pipe(id);
         }
+    }
+}
+
+/// The I/O layer's name of a network transport the endpoint parser accepted.
+fn net_transport(t: Transport) -> crate::io::Transport {
+    match t {
+        Transport::Ipc => crate::io::Transport::Ipc,
+        _ => crate::io::Transport::Tcp,
     }
 }
 

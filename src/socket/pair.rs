@@ -2,8 +2,8 @@
 
 use super::Pattern;
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
+use crate::pipe::PipeId;
 use crate::pipe::{PipeEnd, Pipes};
 
 #[derive(Default)]

@@ -2,9 +2,9 @@
 
 use super::Pattern;
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
 use crate::pattern::{FairQueue, LoadBalance};
+use crate::pipe::PipeId;
 use crate::pipe::{PipeEnd, Pipes};
 
 #[derive(Default)]

@@ -12,11 +12,11 @@ use std::collections::VecDeque;
 use super::Pattern;
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
 use crate::options;
 use crate::pattern::trie::{MTrie, RmResult, Trie};
 use crate::pattern::{Dist, FairQueue};
+use crate::pipe::PipeId;
 use crate::pipe::{PipeEnd, Pipes};
 
 /// Reads a flag option the way libzmq's XPUB/XSUB do: exactly an int, not negative,

@@ -6,9 +6,9 @@ use super::router::{flag_value, random_u32, Router};
 use super::Pattern;
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
 use crate::options::Options;
+use crate::pipe::PipeId;
 use crate::pipe::{PipeEnd, Pipes};
 
 /// REQ: a DEALER that sends `[request id,] empty delimiter, request` to one peer and then

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use super::Pattern;
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
 use crate::options;
 use crate::pattern::FairQueue;
+use crate::pipe::PipeId;
 use crate::pipe::{PipeEnd, Pipes};
 
 /// A random 32-bit number (the first generated routing id, like libzmq, is random so

@@ -12,10 +12,10 @@ use std::hash::{BuildHasher, Hasher};
 use super::Pattern;
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
-use crate::mailbox::PipeId;
 use crate::msg::Msg;
 use crate::options;
 use crate::pattern::FairQueue;
+use crate::pipe::PipeId;
 use crate::pipe::{PipeEnd, Pipes};
 
 pub struct Stream {

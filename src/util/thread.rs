@@ -14,6 +14,32 @@ pub fn block_all_signals() {
     }
 }
 
+/// Starts a library thread with every signal blocked from its first instruction (the
+/// mask is inherited: it is blocked here around the spawn, then restored), so no
+/// signal meant for the application is ever handled on it.
+pub(crate) fn spawn_blocking_signals<F>(
+    name: String,
+    f: F,
+) -> std::io::Result<std::thread::JoinHandle<()>>
+where
+    F: FnOnce() + Send + 'static,
+{
+    let mut all = MaybeUninit::<libc::sigset_t>::uninit();
+    let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigfillset initialises `all`; pthread_sigmask stores the current mask in
+    // `old`, which is restored below.
+    unsafe {
+        libc::sigfillset(all.as_mut_ptr());
+        libc::pthread_sigmask(libc::SIG_SETMASK, all.as_ptr(), old.as_mut_ptr());
+    }
+    let spawned = std::thread::Builder::new().name(name).spawn(f);
+    // SAFETY: `old` was filled by the call above.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, old.as_ptr(), std::ptr::null_mut());
+    }
+    spawned
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,7 @@ impl<H: Copy> Timers<H> {
     }
 
     /// Runs one pass with `run`, for callers whose handlers do not touch the set.
+    #[cfg(test)]
     pub fn execute(&mut self, now: u64, mut run: impl FnMut(TimerId, H)) {
         let pass = self.begin_pass();
         while let Some((id, handler)) = self.next_due(now, pass) {
@@ -139,11 +140,13 @@ impl<H: Copy> Timers<H> {
     }
 
     /// Timers held, cancelled ones not yet dropped included.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.queue.len()
     }
 
     /// Whether no timer is held.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }

@@ -45,6 +45,7 @@ pub fn encode_into(data: &[u8], out: &mut [u8]) -> ZResult<usize> {
 }
 
 /// Encodes `data` as a Z85 string; EINVAL unless its length is a multiple of 4.
+#[cfg(test)]
 pub fn encode(data: &[u8]) -> ZResult<String> {
     let mut out = vec![0u8; encoded_len(data.len()).ok_or(Errno::EINVAL)?];
     encode_into(data, &mut out)?;
@@ -85,6 +86,7 @@ pub fn decode_into(text: &[u8], out: &mut [u8]) -> ZResult<usize> {
 }
 
 /// Decodes a Z85 string (see [`decode_into`] for what is rejected).
+#[cfg(test)]
 pub fn decode(text: &[u8]) -> ZResult<Vec<u8>> {
     let mut out = vec![0u8; text.len() / 5 * 4];
     decode_into(text, &mut out)?;

@@ -50,6 +50,24 @@ enum Header {
     Done { size: usize, flags: u8 },
 }
 
+/// The largest frame this machine could ever hold: its memory plus swap.
+fn max_frame_size() -> u64 {
+    static MAX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        // SAFETY: sysinfo fills the plain struct it is given.
+        let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+        // SAFETY: as above; the result is checked.
+        if unsafe { libc::sysinfo(&mut info) } != 0 {
+            return u64::MAX;
+        }
+        let unit = u64::from(info.mem_unit.max(1));
+        (info.totalram as u64)
+            .saturating_add(info.totalswap as u64)
+            .saturating_mul(unit)
+            .max(1 << 30)
+    })
+}
+
 /// Incremental frame decoder.
 pub(crate) struct Decoder {
     framing: Framing,
@@ -92,6 +110,11 @@ impl Decoder {
 
     fn check_size(&self, size: u64) -> Result<usize, DecodeError> {
         if self.maxmsgsize >= 0 && size > self.maxmsgsize as u64 {
+            return Err(DecodeError::TooLarge);
+        }
+        // A frame the machine could never hold can never complete: the connection
+        // ends at its header (libzmq fails to allocate it), not after a trickle.
+        if size > max_frame_size() {
             return Err(DecodeError::TooLarge);
         }
         usize::try_from(size).map_err(|_| DecodeError::TooLarge)
@@ -456,13 +479,18 @@ mod tests {
         assert_eq!(decode_all(&mut d, &[12]), Err(DecodeError::TooLarge));
         let mut d = Decoder::new(Framing::V1, 0);
         assert_eq!(decode_all(&mut d, &[1, 0]).unwrap(), [(0, vec![])]);
+        // Without a limit, a size no machine could hold still ends the frame at once.
+        let mut d = Decoder::new(Framing::V2, -1);
+        let never = [2, 0x40, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(decode_all(&mut d, &never), Err(DecodeError::TooLarge));
     }
 
     #[test]
     fn claimed_size_is_not_preallocated() {
         let mut d = Decoder::new(Framing::V2, -1);
         let mut pos = 0;
-        let hdr = [2, 0, 0, 0x10, 0, 0, 0, 0, 0, 1, 2, 3];
+        // 512 MiB claimed: below what any machine running this holds.
+        let hdr = [2, 0, 0, 0, 0, 0x20, 0, 0, 0, 1, 2, 3];
         assert!(d.decode(&hdr, &mut pos).unwrap().is_none());
         assert!(d.allocated() <= 3 + GROW_MIN);
         // Feeding a few MiB keeps the allocation within what arrived plus the slack.

@@ -11,8 +11,9 @@ use crate::abi::*;
 use crate::msg::{flags, Metadata, Msg, Properties};
 
 use super::codec::{self, DecodeError, Decoder, Framing, WIRE_COMMAND, WIRE_MORE};
-use super::command::{self, ErrorReason};
+use super::command;
 use super::inbox::Inbox;
+use super::mechanism::{self, Local, Mechanism};
 use super::output::{OutQueue, ZERO_COPY_MIN};
 
 /// Size of the signature: 0xFF, 8 bytes, 0x7F.
@@ -21,8 +22,6 @@ const SIGNATURE_LEN: usize = 10;
 const V2_GREETING_LEN: usize = 12;
 /// A full ZMTP 3.x greeting.
 const V3_GREETING_LEN: usize = 64;
-/// The mechanism field of a NULL greeting.
-const NULL_MECHANISM: &[u8; 20] = b"NULL\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
 /// `send` refuses more while this much output waits (large bodies are queued by
 /// reference, so this bounds how many messages leave the pipe ahead of the wire).
 pub const OUTPUT_LIMIT: usize = 1024 * 1024;
@@ -156,6 +155,7 @@ pub struct Engine {
     app_metadata: Vec<(String, Vec<u8>)>,
     peer_address: String,
     source_fd: Option<i32>,
+    mechanism: Box<dyn Mechanism>,
 
     phase: Phase,
     greeting: [u8; V3_GREETING_LEN],
@@ -174,6 +174,9 @@ pub struct Engine {
     out: OutQueue,
     /// The last frame queued had MORE set: the next one continues a message.
     out_more: bool,
+    /// A PONG is queued and not yet written out, up to this output position: a PING
+    /// flood from a peer that never reads gets no more (memory stays flat).
+    pong_until: Option<u64>,
     /// Control events (Ready, Closed); message parts wait in `inbox`.
     events: VecDeque<EngineEvent>,
     inbox: Inbox,
@@ -209,6 +212,7 @@ impl Engine {
             app_metadata: cfg.metadata,
             peer_address: cfg.peer_address,
             source_fd: None,
+            mechanism: mechanism::for_options(),
             phase: Phase::Greeting,
             greeting: [0; V3_GREETING_LEN],
             greeting_len: 0,
@@ -223,6 +227,7 @@ impl Engine {
             properties: None,
             out: OutQueue::default(),
             out_more: false,
+            pong_until: None,
             events: VecDeque::new(),
             inbox: Inbox::default(),
             handshake_deadline: ms(cfg.handshake_ivl_ms).map(|d| now + d),
@@ -360,7 +365,7 @@ impl Engine {
                 } else {
                     let buf = self.out.buf();
                     buf.push(1);
-                    buf.extend_from_slice(NULL_MECHANISM);
+                    buf.extend_from_slice(self.mechanism.name());
                     buf.extend_from_slice(&[0; 32]);
                     self.greeting_need = V3_GREETING_LEN;
                 }
@@ -383,11 +388,26 @@ impl Engine {
         self.decode(&greeting[..self.greeting_len], &mut pos, now);
     }
 
-    /// ZMTP 1.0/2.0 framing is in place: the handshake timer stops here (as libzmq
-    /// 4.3.5 does) and the peer's identity frame comes next.
+    /// ZMTP 1.0/2.0 framing is in place: the peer's identity frame comes next. The
+    /// handshake timer keeps running until it has come, so a peer that sends one byte
+    /// or a greeting and then nothing is closed (as libzmq 4.3.4 does).
     fn legacy_started(&mut self) {
         self.phase = Phase::Identity;
-        self.handshake_deadline = None;
+    }
+
+    /// Queues the handshake commands the mechanism has ready.
+    fn send_handshake_commands(&mut self) {
+        loop {
+            let local = Local {
+                socket_type: self.socket_type,
+                routing_id: &self.routing_id,
+                metadata: &self.app_metadata,
+            };
+            let Some(body) = self.mechanism.next_command(&local) else {
+                break;
+            };
+            self.queue_command(&body);
+        }
     }
 
     fn greeting_done(&mut self) {
@@ -415,7 +435,7 @@ impl Engine {
                 } else {
                     Version::Zmtp31
                 });
-                if &self.greeting[12..32] != NULL_MECHANISM {
+                if &self.greeting[12..32] != self.mechanism.name() {
                     self.close(
                         ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
                         ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
@@ -424,9 +444,7 @@ impl Engine {
                     );
                     return;
                 }
-                let body =
-                    command::ready_body(self.socket_type, &self.routing_id, &self.app_metadata);
-                self.queue_command(&body);
+                self.send_handshake_commands();
                 self.phase = Phase::Handshake;
             }
         }
@@ -437,6 +455,7 @@ impl Engine {
             Phase::Handshake => self.handshake_frame(msg, now),
             Phase::Identity => {
                 self.phase = Phase::Active;
+                self.handshake_deadline = None;
                 let version = self.version.expect("negotiated");
                 self.events.push_back(EngineEvent::Ready {
                     peer_socket_type: self.peer_socket_type,
@@ -463,87 +482,70 @@ impl Engine {
         }
     }
 
-    /// A frame before the peer's READY. As in libzmq the command flag is not checked:
-    /// the body decides.
+    /// A frame during the mechanism's handshake.
     fn handshake_frame(&mut self, msg: Msg, now: Instant) {
-        let d = msg.data();
-        if d.starts_with(command::READY) {
-            let Some(props) = command::parse_properties(&d[command::READY.len()..]) else {
-                self.close(0, 0, "malformed READY metadata", CloseKind::Protocol);
-                return;
-            };
-            let mut peer_type = -1;
-            let mut peer_id: &[u8] = &[];
-            for &(name, value) in &props {
-                if name == command::PROP_SOCKET_TYPE.as_bytes() {
-                    if !command::compatible(self.socket_type, value) {
-                        self.close(0, 0, "incompatible socket type", CloseKind::Protocol);
-                        return;
-                    }
-                    if peer_type == -1 {
-                        peer_type = command::socket_type_from_name(value);
-                    }
-                } else if name == command::PROP_IDENTITY.as_bytes() {
-                    peer_id = value;
-                }
-            }
-            let mut pairs: Vec<(String, Vec<u8>)> = Vec::with_capacity(props.len() + 2);
-            // As libzmq: no peer address, no transport properties at all.
-            if !self.peer_address.is_empty() {
-                pairs.push((
-                    command::PROP_PEER_ADDRESS.to_string(),
-                    self.peer_address.as_bytes().to_vec(),
-                ));
-                if let Some(fd) = self.source_fd {
-                    pairs.push(("__fd".to_string(), fd.to_string().into_bytes()));
-                }
-            }
-            for &(name, value) in &props {
-                let name = String::from_utf8_lossy(name).into_owned();
-                // As in a map filled by insertion: the first value of a name stays.
-                if !pairs.iter().any(|(k, _)| *k == name) {
-                    pairs.push((name, value.to_vec()));
-                }
-            }
-            let metadata = Arc::new(Metadata::new(pairs));
-            let peer_routing_id = peer_id.to_vec();
-            self.metadata = Some(metadata.clone());
-            self.properties = Some(Properties::new(metadata.clone()));
-            self.phase = Phase::Active;
-            self.handshake_deadline = None;
-            self.ping_at = self.heartbeat_ivl.map(|ivl| now + ivl);
-            self.events.push_back(EngineEvent::Ready {
-                peer_socket_type: peer_type,
-                peer_routing_id,
-                metadata,
-                version: self.version.expect("negotiated"),
-            });
-        } else if d.starts_with(command::ERROR) {
-            match command::parse_error(d) {
-                None => self.close(
-                    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
-                    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR,
-                    "malformed ERROR command",
-                    CloseKind::Protocol,
-                ),
-                Some(ErrorReason::Auth(code)) => self.close(
-                    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH,
-                    code,
-                    "peer refused the handshake",
-                    CloseKind::Protocol,
-                ),
-                Some(ErrorReason::Other) => {
-                    self.close(0, 0, "peer sent ERROR", CloseKind::Protocol)
-                }
-            }
-        } else {
-            self.close(
-                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
-                ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
-                "unexpected command during the handshake",
-                CloseKind::Protocol,
-            );
+        let local = Local {
+            socket_type: self.socket_type,
+            routing_id: &self.routing_id,
+            metadata: &self.app_metadata,
+        };
+        let outcome = self.mechanism.process_command(&local, msg.data());
+        if let Err(f) = outcome {
+            self.close(f.event, f.value, f.reason, CloseKind::Protocol);
+            return;
         }
+        self.send_handshake_commands();
+        if self.mechanism.is_ready() {
+            self.handshake_complete(now);
+        }
+    }
+
+    /// The mechanism is done: the peer's properties become the connection metadata.
+    fn handshake_complete(&mut self, now: Instant) {
+        let props = self.mechanism.peer_properties();
+        let mut peer_type = -1;
+        let mut peer_id: &[u8] = &[];
+        for (name, value) in &props {
+            if name == command::PROP_SOCKET_TYPE {
+                if peer_type == -1 {
+                    peer_type = command::socket_type_from_name(value);
+                }
+            } else if name == command::PROP_IDENTITY {
+                peer_id = value;
+            }
+        }
+        let peer_routing_id = peer_id.to_vec();
+        let mut pairs: Vec<(String, Vec<u8>)> = Vec::with_capacity(props.len() + 2);
+        // As libzmq: no peer address, no transport properties at all.
+        if !self.peer_address.is_empty() {
+            pairs.push((
+                command::PROP_PEER_ADDRESS.to_string(),
+                self.peer_address.as_bytes().to_vec(),
+            ));
+            if let Some(fd) = self.source_fd {
+                pairs.push(("__fd".to_string(), fd.to_string().into_bytes()));
+            }
+        }
+        // As in a map filled by insertion: the first value of a name stays.
+        let mut seen: std::collections::HashSet<String> =
+            pairs.iter().map(|(k, _)| k.clone()).collect();
+        for (name, value) in props {
+            if seen.insert(name.clone()) {
+                pairs.push((name, value));
+            }
+        }
+        let metadata = Arc::new(Metadata::new(pairs));
+        self.metadata = Some(metadata.clone());
+        self.properties = Some(Properties::new(metadata.clone()));
+        self.phase = Phase::Active;
+        self.handshake_deadline = None;
+        self.ping_at = self.heartbeat_ivl.map(|ivl| now + ivl);
+        self.events.push_back(EngineEvent::Ready {
+            peer_socket_type: peer_type,
+            peer_routing_id,
+            metadata,
+            version: self.version.expect("negotiated"),
+        });
     }
 
     /// A command after the handshake. Unknown and malformed commands are ignored, as
@@ -570,10 +572,15 @@ impl Engine {
                 }
                 let context = rest.get(2..).unwrap_or(&[]);
                 let context = &context[..context.len().min(command::PING_CONTEXT_MAX)];
+                if self.pong_until.is_some_and(|end| self.out.written() < end) {
+                    // One PONG waits already: it answers this PING too.
+                    return;
+                }
                 let mut pong = Vec::with_capacity(command::PONG.len() + context.len());
                 pong.extend_from_slice(command::PONG);
                 pong.extend_from_slice(context);
                 self.queue_command(&pong);
+                self.pong_until = Some(self.out.written() + self.out.len() as u64);
             }
             b"SUBSCRIBE" | b"CANCEL" => {
                 if matches!(self.socket_type, ZMQ_PUB | ZMQ_XPUB) {
@@ -729,7 +736,7 @@ impl Engine {
             }
             codec::v2_header(buf, f, len);
         }
-        if len >= ZERO_COPY_MIN {
+        if len >= ZERO_COPY_MIN && self.mechanism.transparent() {
             self.out.push_body(msg);
         } else {
             self.out.buf().extend_from_slice(msg.data());
@@ -804,6 +811,18 @@ impl Engine {
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// Whether messages may be framed outside the engine and written by another thread
+    /// (`DirectFraming`): plain ZMTP 2.0/3.x framing, a mechanism that leaves frames as
+    /// they are, and a socket whose messages never turn into commands (SUB and XSUB
+    /// send subscriptions as commands).
+    pub(crate) fn direct_framing(&self) -> Option<super::DirectFraming> {
+        let framing_plain = self.phase == Phase::Active
+            && self.version.is_some_and(|v| v != Version::Zmtp10)
+            && self.mechanism.transparent();
+        let subscriber = matches!(self.socket_type, ZMQ_SUB | ZMQ_XSUB);
+        (framing_plain && !subscriber).then(super::DirectFraming::default)
     }
 
     /// Whether the handshake is done and messages flow.

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::command::socket_type_name;
 use super::tests::{command_frame, data_frame, greeting, ready, Rng};
 use super::*;
 use crate::abi::*;
@@ -277,9 +278,10 @@ fn random_and_mutated_streams() {
 #[test]
 fn huge_claimed_frames_stay_unallocated() {
     let now = Instant::now();
+    // Claims a machine could hold (512 MiB, 1 GiB - 1): nothing reserved up front.
     for header in [
-        vec![0x02u8, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-        vec![0x02, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00],
+        vec![0x02u8, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00, 0x00],
+        vec![0x02, 0x00, 0x00, 0x00, 0x00, 0x3f, 0xff, 0xff, 0xff],
     ] {
         let mut e = Engine::new(
             EngineConfig {
@@ -304,4 +306,17 @@ fn huge_claimed_frames_stay_unallocated() {
         );
         assert!(!e.is_closed());
     }
+    // A claim no machine could hold can never complete: closed at its header.
+    let mut e = Engine::new(
+        EngineConfig {
+            socket_type: ZMQ_PULL,
+            handshake_ivl_ms: 0,
+            ..EngineConfig::default()
+        },
+        now,
+    );
+    e.receive(&greeting(1, b"NULL"), now);
+    e.receive(&ready(&[("Socket-Type", b"PUSH")]), now);
+    e.receive(&[0x02, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], now);
+    assert!(e.is_closed());
 }

@@ -36,27 +36,50 @@
 //! - on end of stream or a read/write error call `connection_error(errno)` (EPIPE for
 //!   end of stream) to get the `Closed` libzmq would report.
 //!
-//! Not here yet: PLAIN/CURVE mechanisms and ZAP.
+//! The security mechanism sits behind one seam (`mechanism`): NULL today; PLAIN, CURVE
+//! and ZAP plug in there. Not here yet: PLAIN/CURVE and ZAP.
 
 mod codec;
 mod command;
 mod engine;
 mod inbox;
+mod mechanism;
 mod output;
 
 #[cfg(test)]
 mod fuzz;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
-pub use command::{compatible, sends_identity, socket_type_from_name, socket_type_name};
-pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version, OUTPUT_LIMIT};
+pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version};
 pub use inbox::Inbox;
 
-/// Appends `msg` as a ZMTP 2.0/3.x data frame (what the engine sends for a plain
-/// message part to such a peer).
-pub fn encode_data_frame(buf: &mut Vec<u8>, msg: &crate::msg::Msg) {
-    let wire = if msg.more() { codec::WIRE_MORE } else { 0 };
-    codec::v2_header(buf, wire, msg.len());
-    buf.extend_from_slice(msg.data());
+/// Messages larger than this never take a direct write (the I/O thread sends large
+/// bodies without copying them).
+const DIRECT_MAX: usize = 64 * 1024;
+
+/// How an engine lets messages be framed outside it, for a direct write from the
+/// application thread: plain ZMTP 2.0/3.x data frames. Only `Engine::direct_framing`
+/// hands one out, when the negotiated protocol and mechanism allow it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DirectFraming {
+    _private: (),
+}
+
+impl DirectFraming {
+    /// Encodes the parts of one message into `out` (cleared first); false when the
+    /// message must take the engine's path (a command, or too large to copy).
+    pub(crate) fn encode(&self, out: &mut Vec<u8>, parts: &[crate::msg::Msg]) -> bool {
+        out.clear();
+        let size: usize = parts.iter().map(crate::msg::Msg::len).sum();
+        if size > DIRECT_MAX || parts.iter().any(crate::msg::Msg::is_command) {
+            return false;
+        }
+        for part in parts {
+            let wire = if part.more() { codec::WIRE_MORE } else { 0 };
+            codec::v2_header(out, wire, part.len());
+            out.extend_from_slice(part.data());
+        }
+        true
+    }
 }

@@ -35,6 +35,8 @@ pub(crate) struct OutQueue {
     /// Bytes of the front segment (or of `open` when nothing is sealed) already written.
     offset: usize,
     spare: Option<Vec<u8>>,
+    /// Bytes consumed since the start: a position in the output stream.
+    written: u64,
 }
 
 impl OutQueue {
@@ -53,6 +55,11 @@ impl OutQueue {
         }
         self.sealed_len += msg.len();
         self.sealed.push_back(Segment::Body(msg.share()));
+    }
+
+    /// Bytes written out since the queue was made (a stream position).
+    pub(crate) fn written(&self) -> u64 {
+        self.written
     }
 
     /// Unwritten bytes in total.
@@ -95,6 +102,7 @@ impl OutQueue {
     /// Marks `n` bytes as written.
     pub(crate) fn consume(&mut self, mut n: usize) {
         assert!(n <= self.len(), "consumed more output than was queued");
+        self.written += n as u64;
         while n > 0 {
             let Some(front) = self.sealed.front() else {
                 self.offset += n;

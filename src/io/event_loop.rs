@@ -1,0 +1,449 @@
+//! One I/O thread's event loop, and nothing more: it owns the mio poll, the rooms
+//! (listeners and sessions, in a slab addressed by token), a timer heap, and the
+//! command queue. Each turn it waits for readiness or the next deadline, hands every
+//! event to the room it names, runs the commands sockets sent, and fires the due
+//! timers. Work per turn follows the events: idle connections cost nothing.
+//!
+//! Tokens carry a generation, so an event or command for a room that has gone (its
+//! slot reused since) is recognised and dropped.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use mio::{Events, Poll, Token};
+
+use super::clock::Clock;
+use super::listener::Listener;
+use super::session::{self, Io, Readiness, Session};
+use super::timers::TimerHeap;
+use super::{Control, IoCommand, IoMailbox, IoWake, SessionOwner};
+use crate::pipe::IdHasher;
+
+/// Token of the thread's waker (never a slot's).
+pub(crate) const WAKER: Token = Token(usize::MAX);
+
+/// Commands run per turn at most, so a flood of them never starves the sockets.
+const COMMANDS_PER_TURN: usize = 1024;
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+
+/// A room of the loop.
+enum Entry {
+    Listener(Listener),
+    Session(Box<Session>),
+}
+
+impl Entry {
+    fn socket_id(&self) -> u64 {
+        match self {
+            Entry::Listener(l) => l.link.socket_id,
+            Entry::Session(s) => s.socket_id(),
+        }
+    }
+
+    fn endpoint_id(&self) -> u64 {
+        match self {
+            Entry::Listener(l) => l.endpoint_id,
+            Entry::Session(s) => s.endpoint_id,
+        }
+    }
+
+    fn scheduled(&mut self) -> &mut Option<Instant> {
+        match self {
+            Entry::Listener(l) => &mut l.scheduled,
+            Entry::Session(s) => &mut s.scheduled,
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        match self {
+            Entry::Listener(l) => l.deadline(),
+            Entry::Session(s) => s.deadline(),
+        }
+    }
+}
+
+struct Slot {
+    generation: u32,
+    entry: Option<Entry>,
+}
+
+/// The state of one I/O thread.
+pub(crate) struct EventLoop<C: Clock> {
+    poll: Poll,
+    clock: C,
+    commands: Receiver<IoCommand>,
+    wake: Arc<IoWake>,
+    mailbox: IoMailbox,
+    slots: Vec<Slot>,
+    free: Vec<usize>,
+    live: usize,
+    timers: TimerHeap<Token>,
+    /// The slots of each socket's rooms.
+    by_socket: FastMap<u64, FastSet<usize>>,
+    buf: Vec<u8>,
+    stopping: bool,
+    /// Commands were left in the queue last turn: do not sleep.
+    backlog: bool,
+}
+
+fn token_of(index: usize, generation: u32) -> Token {
+    Token(index | (generation as usize) << 32)
+}
+
+fn split(token: Token) -> (usize, u32) {
+    (token.0 & 0xffff_ffff, (token.0 >> 32) as u32)
+}
+
+impl<C: Clock> EventLoop<C> {
+    pub(crate) fn new(
+        poll: Poll,
+        clock: C,
+        commands: Receiver<IoCommand>,
+        wake: Arc<IoWake>,
+        mailbox: IoMailbox,
+    ) -> EventLoop<C> {
+        EventLoop {
+            poll,
+            clock,
+            commands,
+            wake,
+            mailbox,
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            timers: TimerHeap::default(),
+            by_socket: FastMap::default(),
+            buf: session::read_buffer(),
+            stopping: false,
+            backlog: false,
+        }
+    }
+
+    /// Runs until told to stop and every room has finished (lingering sessions
+    /// deliver first).
+    pub(crate) fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        while !(self.stopping && self.live == 0) {
+            let timeout = if self.backlog {
+                Some(Duration::ZERO)
+            } else {
+                let now = self.clock.now();
+                self.timers.next().map(|d| d.saturating_duration_since(now))
+            };
+            if self.turn(&mut events, timeout).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// One turn: wait at most `timeout` (None: until something happens), then handle
+    /// events, commands and due timers.
+    pub(crate) fn turn(
+        &mut self,
+        events: &mut Events,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        if let Err(e) = self.poll.poll(events, timeout) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        let now = self.clock.now();
+        for ev in events.iter() {
+            let token = ev.token();
+            if token == WAKER {
+                continue;
+            }
+            let ready = Readiness {
+                readable: ev.is_readable() || ev.is_read_closed() || ev.is_error(),
+                writable: ev.is_writable() || ev.is_write_closed(),
+            };
+            self.on_event(token, ready, now);
+        }
+        self.run_commands(now);
+        self.fire_timers(now);
+        Ok(())
+    }
+
+    /// Whether the loop has nothing left to run (stopped and every room finished).
+    #[cfg(test)]
+    pub(crate) fn finished(&self) -> bool {
+        self.stopping && self.live == 0
+    }
+
+    fn entry_mut(&mut self, token: Token) -> Option<&mut Entry> {
+        let (index, generation) = split(token);
+        let slot = self.slots.get_mut(index)?;
+        if slot.generation != generation {
+            return None;
+        }
+        slot.entry.as_mut()
+    }
+
+    /// Takes a free slot for a room about to be made (a session's pipe owner needs
+    /// its token first); `fill` puts the room in.
+    fn reserve(&mut self) -> Token {
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    generation: 0,
+                    entry: None,
+                });
+                self.slots.len() - 1
+            }
+        };
+        token_of(index, self.slots[index].generation)
+    }
+
+    fn fill(&mut self, token: Token, entry: Entry) {
+        let (index, _) = split(token);
+        self.by_socket
+            .entry(entry.socket_id())
+            .or_default()
+            .insert(index);
+        self.slots[index].entry = Some(entry);
+        self.live += 1;
+    }
+
+    fn insert(&mut self, entry: Entry) -> Token {
+        let token = self.reserve();
+        self.fill(token, entry);
+        token
+    }
+
+    fn remove(&mut self, token: Token) -> Option<Entry> {
+        let (index, generation) = split(token);
+        let slot = self.slots.get_mut(index)?;
+        if slot.generation != generation {
+            return None;
+        }
+        let entry = slot.entry.take()?;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(index);
+        self.live -= 1;
+        let socket_id = entry.socket_id();
+        if let Some(set) = self.by_socket.get_mut(&socket_id) {
+            set.remove(&index);
+            if set.is_empty() {
+                self.by_socket.remove(&socket_id);
+            }
+        }
+        Some(entry)
+    }
+
+    /// Runs `f` on the session at `token` with the loop's I/O context, then forgets the
+    /// session if it ended, or reschedules its deadline.
+    fn with_session(
+        &mut self,
+        token: Token,
+        now: Instant,
+        f: impl FnOnce(&mut Session, &mut Io<'_>),
+    ) {
+        let registry = self.poll.registry();
+        let (index, generation) = split(token);
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        if slot.generation != generation {
+            return;
+        }
+        let Some(Entry::Session(session)) = slot.entry.as_mut() else {
+            return;
+        };
+        let mut io = Io {
+            registry,
+            token,
+            now,
+            buf: &mut self.buf,
+        };
+        f(session, &mut io);
+        self.settle(token);
+    }
+
+    /// After a room acted: remove it if it ended, else keep its deadline in the heap.
+    fn settle(&mut self, token: Token) {
+        let Some(entry) = self.entry_mut(token) else {
+            return;
+        };
+        if let Entry::Session(s) = entry {
+            if s.is_done() {
+                self.remove(token);
+                return;
+            }
+        }
+        let deadline = entry.deadline();
+        let scheduled = entry.scheduled();
+        if deadline != *scheduled {
+            *scheduled = deadline;
+            if let Some(at) = deadline {
+                self.timers.push(at, token);
+            }
+        }
+    }
+
+    fn on_event(&mut self, token: Token, ready: Readiness, now: Instant) {
+        match self.entry_mut(token) {
+            Some(Entry::Listener(_)) => self.accept(token, now),
+            Some(Entry::Session(_)) => self.with_session(token, now, |s, io| s.on_ready(io, ready)),
+            None => {}
+        }
+    }
+
+    /// Accepts every waiting connection of a listener, each into a new session.
+    fn accept(&mut self, token: Token, now: Instant) {
+        loop {
+            let Some(Entry::Listener(l)) = self.entry_mut(token) else {
+                return;
+            };
+            let Some(stream) = l.accept(now) else {
+                break;
+            };
+            let (link, endpoint_id, endpoint) =
+                (l.link.clone(), l.endpoint_id, l.endpoint().to_string());
+            self.start_session(now, |owner| {
+                Session::accepted(link, endpoint_id, endpoint, stream, owner)
+            });
+        }
+        self.settle(token);
+    }
+
+    /// Inserts a new session and starts it.
+    fn start_session(&mut self, now: Instant, make: impl FnOnce(Arc<SessionOwner>) -> Session) {
+        let token = self.reserve();
+        let owner = Arc::new(SessionOwner {
+            mailbox: self.mailbox.clone(),
+            token,
+        });
+        self.fill(token, Entry::Session(Box::new(make(owner))));
+        self.with_session(token, now, |s, io| s.start(io));
+    }
+
+    fn run_commands(&mut self, now: Instant) {
+        self.wake.reset();
+        self.backlog = false;
+        for _ in 0..COMMANDS_PER_TURN {
+            let Ok(cmd) = self.commands.try_recv() else {
+                return;
+            };
+            match cmd {
+                IoCommand::Pipe(token, event) => {
+                    self.with_session(token, now, |s, io| s.on_pipe(io, event))
+                }
+                IoCommand::Control(control) => self.control(*control, now),
+            }
+        }
+        self.backlog = !self.commands.is_empty();
+    }
+
+    fn control(&mut self, control: Control, now: Instant) {
+        match control {
+            Control::Listen {
+                endpoint_id,
+                listening,
+                link,
+            } => {
+                let listener = Listener::new(listening, link, endpoint_id);
+                let token = self.insert(Entry::Listener(listener));
+                let registered = match self.slots[split(token).0].entry.as_ref() {
+                    Some(Entry::Listener(l)) => l.register(self.poll.registry(), token),
+                    _ => return,
+                };
+                if registered.is_err() {
+                    if let Some(Entry::Listener(l)) = self.remove(token) {
+                        l.close(self.poll.registry());
+                    }
+                    return;
+                }
+                self.accept(token, now);
+            }
+            Control::Connect {
+                endpoint_id,
+                endpoint,
+                target,
+                pipe,
+                link,
+            } => {
+                self.start_session(now, |owner| {
+                    Session::connect(link, endpoint_id, endpoint, target, pipe, owner, now)
+                });
+            }
+            Control::StopEndpoint {
+                socket_id,
+                endpoint_id,
+                linger,
+            } => self.let_go(socket_id, Some(endpoint_id), linger, now),
+            Control::SocketClosed { socket_id, linger } => {
+                self.let_go(socket_id, None, linger, now)
+            }
+            Control::Stop => self.stopping = true,
+        }
+    }
+
+    /// The socket let go of one endpoint (unbind, disconnect) or of all (close): its
+    /// listeners close, its sessions deliver what is left within `linger`.
+    fn let_go(&mut self, socket_id: u64, endpoint_id: Option<u64>, linger: i32, now: Instant) {
+        let Some(set) = self.by_socket.get(&socket_id) else {
+            return;
+        };
+        let tokens: Vec<Token> = set
+            .iter()
+            .map(|&i| token_of(i, self.slots[i].generation))
+            .collect();
+        for token in tokens {
+            let matches = self
+                .entry_mut(token)
+                .is_some_and(|e| endpoint_id.is_none_or(|id| e.endpoint_id() == id));
+            if !matches {
+                continue;
+            }
+            match self.entry_mut(token) {
+                Some(Entry::Listener(_)) => {
+                    if let Some(Entry::Listener(l)) = self.remove(token) {
+                        l.close(self.poll.registry());
+                    }
+                }
+                Some(Entry::Session(_)) => {
+                    self.with_session(token, now, |s, io| s.let_go(io, linger))
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some((at, token)) = self.timers.pop_due(now) {
+            let Some(entry) = self.entry_mut(token) else {
+                continue;
+            };
+            if *entry.scheduled() != Some(at) {
+                continue; // moved or cancelled since
+            }
+            *entry.scheduled() = None;
+            match entry {
+                Entry::Listener(_) => self.accept(token, now),
+                Entry::Session(_) => self.with_session(token, now, |s, io| s.on_timer(io)),
+            }
+        }
+        if self.timers.len() > 2 * self.live + 1024 {
+            let slots = &self.slots;
+            self.timers.compact(|at, token| {
+                let (index, generation) = split(token);
+                slots.get(index).is_some_and(|s| {
+                    s.generation == generation
+                        && match &s.entry {
+                            Some(Entry::Listener(l)) => l.scheduled == Some(at),
+                            Some(Entry::Session(x)) => x.scheduled == Some(at),
+                            None => false,
+                        }
+                })
+            });
+        }
+    }
+}

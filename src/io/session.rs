@@ -1,0 +1,1047 @@
+//! A session: the I/O thread's end of one socket pipe and the connection serving it.
+//!
+//! A connect session lives as long as its endpoint: it connects, reconnects after
+//! failures and disconnects (its `Connecter` says when), and keeps its pipe across
+//! connections unless ZMQ_IMMEDIATE or STREAM give every connection a pipe of its own.
+//! An accepted session lives as long as its one connection.
+//!
+//! When the socket lets go (close, disconnect, unbind), the session delivers what is
+//! left in the pipe within the linger the socket had then (-1: until delivered,
+//! reconnecting as needed; 0: nothing), and ends at once when nothing is left.
+//!
+//! Moving bytes: large reads into one buffer, many messages encoded per write, only
+//! whole messages into the pipe, backpressure from a full pipe. Writes share the
+//! connection with the application's direct writes (`DirectWrite`): they happen under
+//! its lock, bytes a direct write left go first, and an empty output publishes the
+//! point from which direct writes may go.
+
+use std::io::{self, IoSlice};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::{Registry, Token};
+
+use super::connecter::{Connecter, Ended, Next, Policy};
+use super::direct::DirectWrite;
+use super::raw::RawEngine;
+use super::sys;
+use super::transport::{self, Stream, Target, Transport};
+use super::SocketLink;
+use crate::abi::*;
+use crate::monitor::Endpoints;
+use crate::msg::Msg;
+use crate::pipe::{network_pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeOwner};
+use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox};
+
+/// Bytes read from a connection per call.
+const READ_CHUNK: usize = 64 * 1024;
+/// While parts of at least LARGE_PART bytes arrive, reads at frame boundaries take
+/// only HEADER_READ bytes, so the rest of each body is read straight into place.
+const LARGE_PART: usize = 32 * 1024;
+const HEADER_READ: usize = 8 * 1024;
+/// Message bodies still missing at least this much are read straight into place.
+const DIRECT_READ_MIN: usize = 8 * 1024;
+/// Encoded bytes gathered before a write.
+const WRITE_BATCH: usize = 128 * 1024;
+
+/// The buffer every session of a thread reads into.
+pub(crate) fn read_buffer() -> Vec<u8> {
+    vec![0; READ_CHUNK]
+}
+
+/// What a session may use of its event loop during one call.
+pub(crate) struct Io<'a> {
+    pub(crate) registry: &'a Registry,
+    pub(crate) token: Token,
+    pub(crate) now: Instant,
+    pub(crate) buf: &'a mut [u8],
+}
+
+/// Readiness reported for the session's socket.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Readiness {
+    pub(crate) readable: bool,
+    pub(crate) writable: bool,
+}
+
+/// A session's end of a pipe, with the direct-write state its application end uses.
+pub(crate) struct SessionPipe {
+    pub(crate) end: PipeEnd,
+    pub(crate) direct: Arc<DirectWrite>,
+}
+
+/// A new pipe for a session: the application's end, and the session's.
+pub(crate) fn session_pipe(link_options: &crate::options::Options) -> (PipeEnd, SessionPipe) {
+    let direct = Arc::new(DirectWrite::default());
+    let conflate = link_options.effective_conflate();
+    let hwm = |v: i32| if conflate { 0 } else { v.max(0) as u64 };
+    let (app, end) = network_pipe_pair(
+        hwm(link_options.sndhwm),
+        hwm(link_options.rcvhwm),
+        Some(direct.clone()),
+    );
+    (app, SessionPipe { end, direct })
+}
+
+/// The protocol spoken on a connection: ZMTP, or raw bytes for STREAM sockets.
+enum ConnEngine {
+    Zmtp(Box<Engine>),
+    Raw(RawEngine),
+}
+
+impl ConnEngine {
+    fn receive(&mut self, data: &[u8], now: Instant) {
+        match self {
+            ConnEngine::Zmtp(e) => e.receive(data, now),
+            ConnEngine::Raw(e) => e.receive(data),
+        }
+    }
+    fn send(&mut self, msg: &Msg) -> bool {
+        match self {
+            ConnEngine::Zmtp(e) => e.send(msg),
+            ConnEngine::Raw(e) => e.send(msg),
+        }
+    }
+    fn poll_control(&mut self) -> Option<EngineEvent> {
+        match self {
+            ConnEngine::Zmtp(e) => e.poll_control(),
+            ConnEngine::Raw(e) => e.poll_control(),
+        }
+    }
+    fn inbox(&mut self) -> &mut Inbox {
+        match self {
+            ConnEngine::Zmtp(e) => e.inbox(),
+            ConnEngine::Raw(e) => e.inbox(),
+        }
+    }
+    fn connection_error(&mut self, errno: i32) {
+        match self {
+            ConnEngine::Zmtp(e) => e.connection_error(errno),
+            ConnEngine::Raw(e) => e.connection_error(),
+        }
+    }
+    fn output_len(&self) -> usize {
+        match self {
+            ConnEngine::Zmtp(e) => e.output_len(),
+            ConnEngine::Raw(e) => e.output_len(),
+        }
+    }
+    fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        match self {
+            ConnEngine::Zmtp(e) => e.output_slices(slices),
+            ConnEngine::Raw(e) => e.output_slices(slices),
+        }
+    }
+    fn consume_output(&mut self, n: usize) {
+        match self {
+            ConnEngine::Zmtp(e) => e.consume_output(n),
+            ConnEngine::Raw(e) => e.consume_output(n),
+        }
+    }
+    fn is_ready(&self) -> bool {
+        match self {
+            ConnEngine::Zmtp(e) => e.is_ready(),
+            ConnEngine::Raw(_) => true,
+        }
+    }
+    fn next_timeout(&self) -> Option<Instant> {
+        match self {
+            ConnEngine::Zmtp(e) => e.next_timeout(),
+            ConnEngine::Raw(_) => None,
+        }
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        if let ConnEngine::Zmtp(e) = self {
+            e.handle_timeout(now);
+        }
+    }
+}
+
+/// One live connection.
+struct Conn {
+    stream: Stream,
+    engine: ConnEngine,
+    /// Its endpoints, as monitor events report them.
+    at: Endpoints,
+    handshaken: bool,
+    /// The pipe is full: stop reading until the socket makes room (backpressure).
+    input_blocked: bool,
+}
+
+/// The session's socket, if any.
+enum Wire {
+    None,
+    /// A non-blocking connect in progress.
+    Connecting(Stream),
+    Live(Box<Conn>),
+}
+
+/// Where the session came from.
+enum Origin {
+    /// A listener accepted its connection.
+    Accepted,
+    /// The socket connected; reconnects follow the connecter.
+    Connect {
+        connecter: Connecter,
+        target: Target,
+        /// ZMQ_CONNECT_ROUTING_ID, for pipes made per connection (STREAM, IMMEDIATE).
+        route: Option<Vec<u8>>,
+    },
+}
+
+/// The I/O thread's side of one socket pipe.
+pub(crate) struct Session {
+    link: SocketLink,
+    /// Which of the socket's endpoints this session serves (for unbind/disconnect).
+    pub(crate) endpoint_id: u64,
+    /// The endpoint as the socket names it (connect: as given; accepted: as bound).
+    endpoint: String,
+    origin: Origin,
+    /// How this session's pipes wake it.
+    owner: Arc<dyn PipeOwner>,
+    pipe: Option<PipeEnd>,
+    direct: Arc<DirectWrite>,
+    /// A part read from the pipe before the engine could take it.
+    pending_out: Option<Msg>,
+    /// The engine was given the first parts of a message but not its last.
+    out_mid_message: bool,
+    /// The rest of a message cut short by a lost connection is dropped from the pipe.
+    skip_rest: bool,
+    /// The peer's routing id was written into the current pipe.
+    identified: bool,
+    notify_connect: bool,
+    notify_disconnect: bool,
+    wire: Wire,
+    /// The socket let go: end once nothing is left to send, or by the deadline (None:
+    /// no limit).
+    closing: Option<Option<Instant>>,
+    done: bool,
+    /// The deadline this session has in the loop's timer heap.
+    pub(crate) scheduled: Option<Instant>,
+}
+
+impl Session {
+    fn new(
+        link: SocketLink,
+        endpoint_id: u64,
+        endpoint: String,
+        origin: Origin,
+        owner: Arc<dyn PipeOwner>,
+        pipe: Option<SessionPipe>,
+    ) -> Session {
+        let o = &link.options;
+        let raw_notify = o.raw_socket && o.raw_notify;
+        let router = o.socket_type == ZMQ_ROUTER;
+        let notify_connect = raw_notify || (router && o.router_notify & ZMQ_NOTIFY_CONNECT != 0);
+        let notify_disconnect =
+            raw_notify || (router && o.router_notify & ZMQ_NOTIFY_DISCONNECT != 0);
+        let (pipe, direct) = match pipe {
+            Some(p) => (Some(p.end), p.direct),
+            None => (None, Arc::new(DirectWrite::default())),
+        };
+        Session {
+            link,
+            endpoint_id,
+            endpoint,
+            origin,
+            owner,
+            pipe,
+            direct,
+            pending_out: None,
+            out_mid_message: false,
+            skip_rest: false,
+            identified: false,
+            notify_connect,
+            notify_disconnect,
+            wire: Wire::None,
+            closing: None,
+            done: false,
+            scheduled: None,
+        }
+    }
+
+    /// A session for a connection a listener accepted.
+    pub(crate) fn accepted(
+        link: SocketLink,
+        endpoint_id: u64,
+        endpoint: String,
+        stream: Stream,
+        owner: Arc<dyn PipeOwner>,
+    ) -> Session {
+        let mut s = Session::new(link, endpoint_id, endpoint, Origin::Accepted, owner, None);
+        s.wire = Wire::Connecting(stream);
+        s
+    }
+
+    /// A session for a connect endpoint; `pipe` is the session's end of the pipe the
+    /// socket already attached (None: one pipe per connection).
+    pub(crate) fn connect(
+        link: SocketLink,
+        endpoint_id: u64,
+        endpoint: String,
+        target: Target,
+        pipe: Option<SessionPipe>,
+        owner: Arc<dyn PipeOwner>,
+        now: Instant,
+    ) -> Session {
+        let connecter = Connecter::new(Policy::from_options(&link.options), now);
+        let route = Some(link.options.connect_routing_id.clone()).filter(|r| !r.is_empty());
+        let origin = Origin::Connect {
+            connecter,
+            target,
+            route,
+        };
+        Session::new(link, endpoint_id, endpoint, origin, owner, pipe)
+    }
+
+    pub(crate) fn socket_id(&self) -> u64 {
+        self.link.socket_id
+    }
+
+    /// Whether the session has ended (the loop then forgets it).
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The earliest instant `on_timer` has something to do.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        let mut next = self.closing.flatten();
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        match &self.wire {
+            Wire::Live(conn) => consider(conn.engine.next_timeout()),
+            Wire::Connecting(_) | Wire::None => {
+                if let Origin::Connect { connecter, .. } = &self.origin {
+                    consider(connecter.deadline());
+                }
+            }
+        }
+        next
+    }
+
+    /// Starts the session: an accepted connection begins its handshake, a connect
+    /// session its first attempt.
+    pub(crate) fn start(&mut self, io: &mut Io<'_>) {
+        if let Some(p) = self.pipe.as_mut() {
+            p.attach(self.owner.clone());
+        }
+        match std::mem::replace(&mut self.wire, Wire::None) {
+            Wire::Connecting(stream) if matches!(self.origin, Origin::Accepted) => {
+                let at = Endpoints {
+                    local: stream.local_endpoint(),
+                    remote: stream.peer_endpoint(),
+                    bound: true,
+                };
+                if transport::register(io.registry, stream.raw_fd(), io.token).is_err() {
+                    self.end(io);
+                    return;
+                }
+                self.link
+                    .monitor
+                    .emit(ZMQ_EVENT_ACCEPTED, stream.raw_fd() as u64, &at);
+                self.install(io, stream, at);
+            }
+            other => {
+                self.wire = other;
+                self.poll_connecter(io);
+            }
+        }
+    }
+
+    /// Readiness on the session's socket.
+    pub(crate) fn on_ready(&mut self, io: &mut Io<'_>, ready: Readiness) {
+        match &self.wire {
+            Wire::Connecting(_) => self.connect_done(io),
+            Wire::Live(_) => {
+                if ready.readable {
+                    self.read_input(io);
+                }
+                if ready.writable {
+                    self.flush(io);
+                }
+            }
+            Wire::None => {}
+        }
+    }
+
+    /// Something happened at the socket's end of the pipe.
+    pub(crate) fn on_pipe(&mut self, io: &mut Io<'_>, event: PipeEvent) {
+        let Some(pipe_id) = self.pipe.as_ref().map(|p| p.id) else {
+            return;
+        };
+        let live = matches!(self.wire, Wire::Live(_));
+        match event {
+            PipeEvent::ReadActivated(id) if id == pipe_id && live => self.flush(io),
+            PipeEvent::WriteActivated(id) if id == pipe_id && live && self.deliver_pending() => {
+                self.read_input(io)
+            }
+            PipeEvent::Terminated(id) if id == pipe_id => {
+                if let Some(p) = self.pipe.as_mut() {
+                    p.peer_gone = true;
+                }
+                if self.closing.is_none() {
+                    // The socket dropped this pipe on its own (STREAM closing a
+                    // connection, a ROUTER refusing a duplicate name): what it sent
+                    // still goes out, then the session ends.
+                    let linger = self.link.options.linger;
+                    self.let_go(io, linger);
+                } else {
+                    self.check_finished(io);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The socket closed, or unbound or disconnected this session's endpoint: deliver
+    /// what is left within `linger` (ms; -1 no limit, 0 nothing), then end.
+    pub(crate) fn let_go(&mut self, io: &mut Io<'_>, linger: i32) {
+        if self.done {
+            return;
+        }
+        if linger == 0 {
+            self.end(io);
+            return;
+        }
+        if self.closing.is_none() {
+            let deadline = (linger > 0).then(|| io.now + Duration::from_millis(linger as u64));
+            self.closing = Some(deadline);
+        }
+        self.check_finished(io);
+    }
+
+    /// A deadline came.
+    pub(crate) fn on_timer(&mut self, io: &mut Io<'_>) {
+        if self.closing.flatten().is_some_and(|d| io.now >= d) {
+            self.end(io);
+            return;
+        }
+        match &mut self.wire {
+            Wire::Live(conn) => {
+                if conn.engine.next_timeout().is_some_and(|d| io.now >= d) {
+                    conn.engine.handle_timeout(io.now);
+                    if self.handle_engine_events(io) {
+                        self.flush(io);
+                    }
+                }
+            }
+            Wire::Connecting(_) | Wire::None => self.poll_connecter(io),
+        }
+    }
+
+    /// Ends the session now: its connection (or connect attempt) closes and its pipe
+    /// is dropped (the socket reads what was already delivered, then forgets it).
+    pub(crate) fn end(&mut self, io: &mut Io<'_>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        self.direct.detach();
+        match std::mem::replace(&mut self.wire, Wire::None) {
+            Wire::Live(conn) => {
+                transport::deregister(io.registry, conn.stream.raw_fd());
+            }
+            Wire::Connecting(stream) => {
+                let fd = stream.raw_fd();
+                transport::deregister(io.registry, fd);
+                drop(stream);
+                self.link.monitor.emit(
+                    ZMQ_EVENT_CLOSED,
+                    fd as u64,
+                    &Endpoints::connecting(&self.endpoint),
+                );
+            }
+            Wire::None => {}
+        }
+        self.pipe = None;
+        self.pending_out = None;
+    }
+
+    /// Ends the session if it was let go and nothing is left to deliver, or nothing
+    /// can ever be delivered any more (no reconnects).
+    fn check_finished(&mut self, io: &mut Io<'_>) {
+        if self.closing.is_none() || self.done {
+            return;
+        }
+        let stopped = match &self.origin {
+            Origin::Connect { connecter, .. } => connecter.is_stopped(),
+            Origin::Accepted => false,
+        };
+        let live = matches!(self.wire, Wire::Live(_));
+        if (stopped && !live) || self.nothing_left() {
+            self.end(io);
+        } else if live {
+            self.flush(io);
+        }
+    }
+
+    /// Nothing waits to be sent: the pipe is finished (or gone) and no bytes are queued.
+    fn nothing_left(&mut self) -> bool {
+        if self.pending_out.is_some() {
+            return false;
+        }
+        if let Wire::Live(conn) = &self.wire {
+            if conn.engine.output_len() > 0 || !self.direct.lock().leftover.is_empty() {
+                return false;
+            }
+        }
+        self.pipe.as_mut().is_none_or(|p| p.is_finished())
+    }
+
+    // ---------------------------------------------------------------- connecting
+
+    /// Starts a connect attempt if one is due, or abandons one that timed out.
+    fn poll_connecter(&mut self, io: &mut Io<'_>) {
+        let Origin::Connect { connecter, .. } = &mut self.origin else {
+            return;
+        };
+        match connecter.poll(io.now) {
+            Next::Connect => self.attempt(io),
+            Next::Retry(wait) => {
+                // CONNECT_TIMEOUT: the attempt in progress is abandoned.
+                if let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) {
+                    self.close_attempt(io, stream);
+                }
+                self.retry_scheduled(wait);
+            }
+            Next::Stop { .. } | Next::Wait => {}
+        }
+    }
+
+    fn attempt(&mut self, io: &mut Io<'_>) {
+        if self.closing.is_some() && self.pipe.as_mut().is_none_or(|p| p.is_finished()) {
+            // Nothing to deliver any more: no point in connecting.
+            self.end(io);
+            return;
+        }
+        let Origin::Connect {
+            connecter, target, ..
+        } = &mut self.origin
+        else {
+            return;
+        };
+        connecter.attempt_started(io.now);
+        let attempt = transport::connect(target, &self.link.options);
+        let at = Endpoints::connecting(&self.endpoint);
+        match attempt {
+            Ok((stream, in_progress)) => {
+                if let Err(e) = transport::register(io.registry, stream.raw_fd(), io.token) {
+                    self.close_unregistered(io, stream);
+                    self.attempt_failed(io, e.raw_os_error().unwrap_or(libc::EIO));
+                    return;
+                }
+                if in_progress {
+                    self.link.monitor.emit(
+                        ZMQ_EVENT_CONNECT_DELAYED,
+                        libc::EINPROGRESS as u64,
+                        &at,
+                    );
+                    self.wire = Wire::Connecting(stream);
+                } else {
+                    self.wire = Wire::Connecting(stream);
+                    self.connect_done(io);
+                }
+            }
+            Err(failure) => {
+                if let Some(fd) = failure.fd {
+                    // As libzmq: the socket made for the attempt is reported closed.
+                    self.link.monitor.emit(ZMQ_EVENT_CLOSED, fd as u64, &at);
+                }
+                self.attempt_failed(io, failure.errno);
+            }
+        }
+    }
+
+    /// The connect attempt in progress finished (or woke spuriously).
+    fn connect_done(&mut self, io: &mut Io<'_>) {
+        let Wire::Connecting(stream) = &self.wire else {
+            return;
+        };
+        match stream.connect_result() {
+            Ok(false) => {}
+            Ok(true) => {
+                let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) else {
+                    return;
+                };
+                if let Origin::Connect { connecter, .. } = &mut self.origin {
+                    connecter.connected();
+                }
+                let at = Endpoints {
+                    local: stream.local_endpoint(),
+                    remote: self.endpoint.clone(),
+                    bound: false,
+                };
+                self.link
+                    .monitor
+                    .emit(ZMQ_EVENT_CONNECTED, stream.raw_fd() as u64, &at);
+                self.install(io, stream, at);
+            }
+            Err(e) => {
+                let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) else {
+                    return;
+                };
+                self.close_attempt(io, stream);
+                self.attempt_failed(io, e.raw_os_error().unwrap_or(libc::EIO));
+            }
+        }
+    }
+
+    /// Closes the socket of a failed or abandoned attempt, reporting ZMQ_EVENT_CLOSED.
+    fn close_attempt(&mut self, io: &mut Io<'_>, stream: Stream) {
+        transport::deregister(io.registry, stream.raw_fd());
+        self.close_unregistered(io, stream);
+    }
+
+    fn close_unregistered(&mut self, _io: &mut Io<'_>, stream: Stream) {
+        let fd = stream.raw_fd();
+        drop(stream);
+        self.link.monitor.emit(
+            ZMQ_EVENT_CLOSED,
+            fd as u64,
+            &Endpoints::connecting(&self.endpoint),
+        );
+    }
+
+    fn attempt_failed(&mut self, io: &mut Io<'_>, errno: i32) {
+        let Origin::Connect { connecter, .. } = &mut self.origin else {
+            return;
+        };
+        let next = connecter.attempt_failed(io.now, errno);
+        self.follow(io, next);
+    }
+
+    /// Acts on the connecter's answer after a failure or a lost connection.
+    fn follow(&mut self, io: &mut Io<'_>, next: Next) {
+        match next {
+            Next::Retry(wait) => self.retry_scheduled(wait),
+            // No more attempts: the endpoint is done (libzmq removes it from the socket
+            // when the refusal stopped it); its pipe goes.
+            Next::Stop { .. } => self.end(io),
+            Next::Connect => self.attempt(io),
+            Next::Wait => {}
+        }
+        if self.closing.is_some() {
+            self.check_finished(io);
+        }
+    }
+
+    fn retry_scheduled(&self, wait: Duration) {
+        self.link.monitor.emit(
+            ZMQ_EVENT_CONNECT_RETRIED,
+            wait.as_millis() as u64,
+            &Endpoints::connecting(&self.endpoint),
+        );
+    }
+
+    // ---------------------------------------------------------------- connection
+
+    fn engine_config(&self, peer_address: String) -> EngineConfig {
+        let o = &self.link.options;
+        EngineConfig {
+            socket_type: o.socket_type,
+            routing_id: o.routing_id.clone(),
+            maxmsgsize: o.maxmsgsize,
+            heartbeat_ivl_ms: o.heartbeat_interval,
+            heartbeat_timeout_ms: o.heartbeat_timeout,
+            heartbeat_ttl_ms: o.heartbeat_ttl_ms(),
+            handshake_ivl_ms: o.handshake_ivl,
+            metadata: o
+                .app_metadata
+                .iter()
+                .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.clone()))
+                .collect(),
+            peer_address,
+        }
+    }
+
+    /// A connection is up: its engine starts (a raw engine is ready at once).
+    fn install(&mut self, io: &mut Io<'_>, stream: Stream, at: Endpoints) {
+        if stream.transport() == Transport::Tcp {
+            let _ = sys::apply_tcp_options(stream.raw_fd(), &self.link.options);
+        }
+        let engine = if self.link.options.raw_socket {
+            ConnEngine::Raw(RawEngine::new(&stream.peer_ip()))
+        } else {
+            let mut e = Engine::new(self.engine_config(stream.peer_ip()), io.now);
+            e.set_source_fd(stream.raw_fd());
+            ConnEngine::Zmtp(Box::new(e))
+        };
+        self.wire = Wire::Live(Box::new(Conn {
+            stream,
+            engine,
+            at,
+            handshaken: false,
+            input_blocked: false,
+        }));
+        if self.handle_engine_events(io) {
+            self.flush(io);
+            self.read_input(io);
+        }
+    }
+
+    fn conn(&mut self) -> Option<&mut Conn> {
+        match &mut self.wire {
+            Wire::Live(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Reads and decodes until the socket would block or the pipe is full, then
+    /// writes what the engine queued in reply (greeting, READY, PONG...).
+    fn read_input(&mut self, io: &mut Io<'_>) {
+        self.read_available(io);
+        self.flush(io);
+    }
+
+    fn read_available(&mut self, io: &mut Io<'_>) {
+        loop {
+            let Some(conn) = self.conn() else {
+                return;
+            };
+            if conn.input_blocked {
+                return;
+            }
+            // A large body is read straight into its message buffer.
+            if let ConnEngine::Zmtp(engine) = &mut conn.engine {
+                if let Some((body, room)) = engine.large_body(DIRECT_READ_MIN) {
+                    match conn.stream.read_append(body, room) {
+                        Ok(n) if n > 0 => {
+                            engine.large_body_received(io.now);
+                            if !self.handle_engine_events(io) {
+                                return;
+                            }
+                            continue;
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                        // End of stream and errors: the plain read below reports them.
+                        Ok(_) | Err(_) => {}
+                    }
+                }
+            }
+            let chunk = match &conn.engine {
+                ConnEngine::Zmtp(e) if e.last_part_size() >= LARGE_PART => HEADER_READ,
+                _ => READ_CHUNK,
+            }
+            .min(io.buf.len());
+            match conn.stream.read(&mut io.buf[..chunk]) {
+                Ok(0) => {
+                    conn.engine.connection_error(libc::EPIPE);
+                    self.handle_engine_events(io);
+                    return;
+                }
+                Ok(n) => {
+                    conn.engine.receive(&io.buf[..n], io.now);
+                    if !self.handle_engine_events(io) {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    conn.engine
+                        .connection_error(e.raw_os_error().unwrap_or(libc::EIO));
+                    self.handle_engine_events(io);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Acts on what the engine produced; false when the connection closed.
+    fn handle_engine_events(&mut self, io: &mut Io<'_>) -> bool {
+        loop {
+            let Some(conn) = self.conn() else {
+                return false;
+            };
+            let Some(event) = conn.engine.poll_control() else {
+                self.deliver_pending();
+                return true;
+            };
+            match event {
+                EngineEvent::Ready {
+                    peer_routing_id,
+                    version,
+                    ..
+                } => {
+                    conn.handshaken = true;
+                    // The socket gets its pipe before the application hears of the
+                    // handshake, so a send right after the event already counts it.
+                    self.handshake_done(peer_routing_id);
+                    // libzmq reports no handshake for ZMTP 1.0/2.0 peers, which have none.
+                    if let Some(conn) = self.conn() {
+                        if version.has_handshake() {
+                            let at = conn.at.clone();
+                            self.link
+                                .monitor
+                                .emit(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, &at);
+                        }
+                    }
+                    self.flush(io);
+                }
+                // Parts stay in the engine's inbox and go to the pipe in bulk.
+                EngineEvent::Message(_) => {}
+                EngineEvent::Closed {
+                    event, value, kind, ..
+                } => {
+                    // Whole messages that arrived before the error still reach the socket.
+                    self.deliver_pending();
+                    let detail = (event != 0).then_some((event, value));
+                    self.connection_lost(io, detail, kind);
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// After the handshake: make sure the connection has a pipe to the socket and that
+    /// the socket learns the peer's routing id.
+    fn handshake_done(&mut self, peer_routing_id: Vec<u8>) {
+        let options = self.link.options.clone();
+        let Wire::Live(conn) = &mut self.wire else {
+            return;
+        };
+        if options.can_send_hello_msg && !options.hello_msg.is_empty() {
+            // ZMQ_HELLO_MSG: the first message every new peer receives.
+            conn.engine.send(&Msg::from_slice(&options.hello_msg));
+        }
+        if self.pipe.is_none() && self.closing.is_none() {
+            let (mut theirs, pipe) = session_pipe(&options);
+            let SessionPipe {
+                end: mut ours,
+                direct,
+            } = pipe;
+            self.direct = direct;
+            ours.send_routing_id(&peer_routing_id);
+            if self.notify_connect {
+                ours.write(Msg::new());
+            }
+            ours.attach(self.owner.clone());
+            if let Origin::Connect {
+                route: Some(route), ..
+            } = &self.origin
+            {
+                theirs.route = Some(route.clone());
+            }
+            self.identified = true;
+            self.pipe = Some(ours);
+            self.link.acceptor.accept_pipe(
+                theirs,
+                PeerInfo {
+                    endpoint: Some(self.endpoint.clone()),
+                },
+            );
+        } else if let Some(pipe) = self.pipe.as_mut() {
+            if !self.identified {
+                pipe.send_routing_id(&peer_routing_id);
+                self.identified = true;
+            } else if self.notify_connect {
+                pipe.write(Msg::new());
+            }
+        }
+        if let ConnEngine::Zmtp(engine) = &conn.engine {
+            if let Some(framing) = engine.direct_framing() {
+                self.direct.attach(conn.stream.shared_fd(), framing);
+            }
+        }
+    }
+
+    /// Moves decoded parts into the pipe; true when nothing is left waiting.
+    fn deliver_pending(&mut self) -> bool {
+        let Wire::Live(conn) = &mut self.wire else {
+            return false;
+        };
+        let inbox = conn.engine.inbox();
+        let Some(pipe) = self.pipe.as_mut() else {
+            if self.closing.is_some() {
+                inbox.clear();
+            }
+            return inbox.is_empty();
+        };
+        // Only whole messages enter the pipe, so a message cut short by a lost
+        // connection never reaches the socket. They are published with one flush.
+        conn.input_blocked = false;
+        let mut done = true;
+        while inbox.has_whole() {
+            if !pipe.check_write() {
+                if pipe.peer_gone {
+                    // The socket is gone: what arrives now has nowhere to go.
+                    inbox.clear();
+                    break;
+                }
+                conn.input_blocked = true;
+                done = false;
+                break;
+            }
+            while let Some(part) = inbox.pop_whole() {
+                let last = !part.more();
+                pipe.write_unflushed(part);
+                if last {
+                    break;
+                }
+            }
+        }
+        pipe.flush_writes();
+        done
+    }
+
+    /// Encodes what the pipe holds and writes it out, until done or the socket blocks.
+    fn flush(&mut self, io: &mut Io<'_>) {
+        loop {
+            let Wire::Live(conn) = &mut self.wire else {
+                return;
+            };
+            if conn.engine.is_ready() {
+                while conn.engine.output_len() < WRITE_BATCH {
+                    let msg = match self.pending_out.take() {
+                        Some(m) => m,
+                        None => {
+                            let Some(pipe) = self.pipe.as_mut() else {
+                                break;
+                            };
+                            let Some(m) = pipe.read() else {
+                                break;
+                            };
+                            if self.skip_rest {
+                                self.skip_rest = m.more();
+                                continue;
+                            }
+                            m
+                        }
+                    };
+                    if !conn.engine.send(&msg) {
+                        self.pending_out = Some(msg);
+                        break;
+                    }
+                    self.out_mid_message = msg.more();
+                }
+            }
+            // Writes happen under the direct-write lock, so an application thread's
+            // direct write never lands inside a frame.
+            let mut st = self.direct.lock();
+            let written = if !st.leftover.is_empty() {
+                // What a direct write left unfinished goes before anything else.
+                conn.stream.write(&st.leftover).map(|n| {
+                    st.leftover.drain(..n);
+                })
+            } else if conn.engine.output_len() == 0 {
+                // Everything read from the pipe is out: direct writes may follow.
+                let pos = self.pipe.as_ref().map(PipeEnd::read_position);
+                self.direct
+                    .set_idle(&st, pos.filter(|_| self.pending_out.is_none()));
+                break;
+            } else {
+                self.direct.set_idle(&st, None);
+                let mut slices = [IoSlice::new(&[]); 16];
+                let n = conn.engine.output_slices(&mut slices);
+                conn.stream
+                    .write_vectored(&slices[..n])
+                    .map(|n| conn.engine.consume_output(n))
+            };
+            drop(st);
+            match written {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    conn.engine
+                        .connection_error(e.raw_os_error().unwrap_or(libc::EIO));
+                    self.handle_engine_events(io);
+                    return;
+                }
+            }
+        }
+        if self.closing.is_some() && self.nothing_left() {
+            self.end(io);
+        }
+    }
+
+    /// The connection ended: report it, then reconnect, or end the session.
+    fn connection_lost(&mut self, io: &mut Io<'_>, detail: Option<(i32, i32)>, kind: CloseKind) {
+        let Wire::Live(conn) = std::mem::replace(&mut self.wire, Wire::None) else {
+            return;
+        };
+        // No direct write may reach the socket once it is closed.
+        self.direct.detach();
+        let fd = conn.stream.raw_fd();
+        transport::deregister(io.registry, fd);
+        if let Some((event, value)) = detail {
+            self.link.monitor.emit(event, value as u32 as u64, &conn.at);
+        }
+        self.link
+            .monitor
+            .emit(ZMQ_EVENT_DISCONNECTED, fd as u64, &conn.at);
+        drop(conn.stream);
+        let connecting_side = matches!(self.origin, Origin::Connect { .. });
+        let o = self.link.options.clone();
+        if conn.handshaken {
+            if let Some(p) = self.pipe.as_mut().filter(|p| !p.peer_gone) {
+                if self.notify_disconnect {
+                    p.write(Msg::new());
+                }
+                // ZMQ_DISCONNECT_MSG (accepted peers) / ZMQ_HICCUP_MSG (connected peers).
+                if !connecting_side && o.can_recv_disconnect_msg && !o.disconnect_msg.is_empty() {
+                    p.write(Msg::from_slice(&o.disconnect_msg));
+                }
+                if connecting_side && o.can_recv_hiccup_msg && !o.hiccup_msg.is_empty() {
+                    p.write(Msg::from_slice(&o.hiccup_msg));
+                }
+            }
+        }
+        // A message the engine got only part of is dropped whole: its remaining
+        // parts are skipped, and a next part already taken is discarded.
+        if self.out_mid_message {
+            self.out_mid_message = false;
+            match self.pending_out.take() {
+                Some(part) => self.skip_rest = part.more(),
+                None => self.skip_rest = true,
+            }
+        }
+        if !connecting_side {
+            self.end(io);
+            return;
+        }
+        let per_connection_pipe = o.immediate || o.raw_socket;
+        if per_connection_pipe {
+            if self.closing.is_some() || o.raw_socket {
+                // STREAM connections are not re-established, as libzmq's raw sessions.
+                self.end(io);
+                return;
+            }
+            self.pipe = None;
+            self.pending_out = None;
+            self.skip_rest = false;
+            self.identified = false;
+        } else if matches!(o.socket_type, ZMQ_SUB | ZMQ_XSUB) {
+            if let Some(p) = &self.pipe {
+                // The socket re-sends its subscriptions to the next connection.
+                p.hiccup();
+            }
+        }
+        let ended = if kind == CloseKind::Protocol {
+            Ended::Protocol
+        } else {
+            Ended::Lost {
+                handshaking: !conn.handshaken,
+            }
+        };
+        let disconnected = self
+            .link
+            .disconnected
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let Origin::Connect { connecter, .. } = &mut self.origin else {
+            return;
+        };
+        let next = connecter.ended(io.now, ended, disconnected);
+        self.follow(io, next);
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Whatever way the session goes, no direct write outlives it.
+        self.direct.detach();
+    }
+}

@@ -1,0 +1,368 @@
+//! The transports behind one seam: how to bind, accept, connect, and move bytes on a
+//! connected stream. tcp and ipc are plain stream sockets; a transport that frames or
+//! encrypts its bytes (ws, wss) or has no connections (udp) plugs in here as another
+//! `Transport` variant with its own `Stream` behaviour, leaving listeners, connecters
+//! and sessions as they are.
+//!
+//! Every write uses `MSG_NOSIGNAL`, so a vanished peer never raises SIGPIPE, and the
+//! socket of a connection is shared (`Arc<OwnedFd>`) with the application thread's
+//! direct writes, so its number can never be reused while one is in progress.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
+
+use super::address::{self, IpcAddr};
+use super::sys::{self, SockName};
+use crate::error::{Errno, ZResult};
+use crate::options::Options;
+
+/// The network transports the I/O threads drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transport {
+    Tcp,
+    Ipc,
+}
+
+impl Transport {
+    fn scheme(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp://",
+            Transport::Ipc => "ipc://",
+        }
+    }
+}
+
+/// Where a connect session connects to: the address part of the endpoint.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) transport: Transport,
+    pub(crate) address: String,
+}
+
+fn to_errno(e: io::Error) -> Errno {
+    Errno(e.raw_os_error().unwrap_or(libc::EINVAL))
+}
+
+fn endpoint_of(transport: Transport, name: Option<SockName>) -> String {
+    match name {
+        Some(SockName::Inet(a)) => address::tcp_endpoint(&a),
+        Some(SockName::Unix(path)) => format!("ipc://{path}"),
+        None => transport.scheme().to_string(),
+    }
+}
+
+/// Registers a descriptor with an event loop.
+pub(crate) fn register(registry: &Registry, fd: RawFd, token: Token) -> io::Result<()> {
+    registry.register(
+        &mut SourceFd(&fd),
+        token,
+        Interest::READABLE | Interest::WRITABLE,
+    )
+}
+
+/// Removes a descriptor from an event loop (before it is closed).
+pub(crate) fn deregister(registry: &Registry, fd: RawFd) {
+    let _ = registry.deregister(&mut SourceFd(&fd));
+}
+
+/// A connected (or connecting) byte stream.
+pub(crate) struct Stream {
+    fd: Arc<OwnedFd>,
+    transport: Transport,
+}
+
+impl Stream {
+    pub(crate) fn new(fd: OwnedFd, transport: Transport) -> Stream {
+        Stream {
+            fd: Arc::new(fd),
+            transport,
+        }
+    }
+
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// The socket, for writes from another thread that must keep it open meanwhile.
+    pub(crate) fn shared_fd(&self) -> Arc<OwnedFd> {
+        self.fd.clone()
+    }
+
+    pub(crate) fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        sys::recv(self.raw_fd(), buf)
+    }
+
+    /// Reads at most `max` bytes, appended to `buf` without zeroing first.
+    pub(crate) fn read_append(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        sys::read_append(self.raw_fd(), buf, max)
+    }
+
+    pub(crate) fn write(&self, bytes: &[u8]) -> io::Result<usize> {
+        sys::send(self.raw_fd(), bytes)
+    }
+
+    pub(crate) fn write_vectored(&self, slices: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        sys::send_vectored(self.raw_fd(), slices)
+    }
+
+    /// The outcome of a non-blocking connect: Ok(true) connected, Ok(false) still in
+    /// progress (a spurious wake-up), Err when it failed.
+    pub(crate) fn connect_result(&self) -> io::Result<bool> {
+        if let Some(e) = sys::take_error(self.raw_fd())? {
+            return Err(e);
+        }
+        Ok(sys::sock_name(self.raw_fd(), true).is_some())
+    }
+
+    /// This end's address as libzmq prints it in monitor events (`tcp://ip:port`).
+    pub(crate) fn local_endpoint(&self) -> String {
+        endpoint_of(self.transport, sys::sock_name(self.raw_fd(), false))
+    }
+
+    /// The peer's address as libzmq prints it in monitor events.
+    pub(crate) fn peer_endpoint(&self) -> String {
+        endpoint_of(self.transport, sys::sock_name(self.raw_fd(), true))
+    }
+
+    /// The peer's IP address (the `Peer-Address` property); empty for ipc.
+    pub(crate) fn peer_ip(&self) -> String {
+        match sys::sock_name(self.raw_fd(), true) {
+            Some(SockName::Inet(a)) => a.ip().to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// A connect attempt that could not start.
+#[derive(Debug)]
+pub(crate) struct ConnectFailure {
+    pub(crate) errno: i32,
+    /// The number of the socket made for it, already closed (libzmq reports it in
+    /// ZMQ_EVENT_CLOSED); None when it failed before a socket existed.
+    pub(crate) fd: Option<RawFd>,
+}
+
+impl From<io::Error> for ConnectFailure {
+    fn from(e: io::Error) -> Self {
+        ConnectFailure {
+            errno: e.raw_os_error().unwrap_or(libc::EINVAL),
+            fd: None,
+        }
+    }
+}
+
+impl From<Errno> for ConnectFailure {
+    fn from(e: Errno) -> Self {
+        ConnectFailure {
+            errno: e.0,
+            fd: None,
+        }
+    }
+}
+
+/// Starts connecting to `target`: the stream, and whether the connect is still in
+/// progress (then wait for it to become writable and ask `connect_result`).
+pub(crate) fn connect(
+    target: &Target,
+    options: &Options,
+) -> Result<(Stream, bool), ConnectFailure> {
+    let started = match target.transport {
+        Transport::Tcp => {
+            let (source, remote) = address::resolve_tcp_connect(&target.address, options.ipv6)?;
+            sys::tcp_connect(&remote, source.as_ref(), options)
+        }
+        Transport::Ipc => {
+            let addr = IpcAddr::parse(&target.address)?.to_std()?;
+            sys::ipc_connect(&addr)
+        }
+    };
+    match started {
+        Ok((fd, in_progress)) => Ok((Stream::new(fd, target.transport), in_progress)),
+        Err((e, fd)) => Err(ConnectFailure {
+            errno: e.raw_os_error().unwrap_or(libc::EINVAL),
+            fd,
+        }),
+    }
+}
+
+/// A bound, listening socket, made by the socket's thread (so bind errors reach the
+/// caller) and handed to an I/O thread.
+pub(crate) struct Listening {
+    fd: OwnedFd,
+    transport: Transport,
+    /// The endpoint as resolved (the port filled in), for ZMQ_LAST_ENDPOINT.
+    pub(crate) endpoint: String,
+    /// `ipc://*`: the private directory and socket file made for it, removed at close.
+    wildcard: Option<(PathBuf, PathBuf)>,
+}
+
+impl Listening {
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    pub(crate) fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// Accepts one pending connection.
+    pub(crate) fn accept(&self) -> io::Result<Stream> {
+        let fd = sys::accept(self.raw_fd())?;
+        if self.transport == Transport::Tcp {
+            sys::set_nodelay(fd.as_raw_fd());
+        }
+        Ok(Stream::new(fd, self.transport))
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        // As libzmq 4.3.5: only the file made for `ipc://*` is removed (with its
+        // directory). A named path is left alone: another socket may have bound it
+        // since, and its file is not ours to remove.
+        if let Some((file, dir)) = self.wildcard.take() {
+            if std::fs::remove_file(&file).is_ok() {
+                let _ = std::fs::remove_dir(&dir);
+            }
+        }
+    }
+}
+
+/// Binds and listens on `name` (the address part of a tcp or ipc endpoint).
+pub(crate) fn listen(transport: Transport, name: &str, options: &Options) -> ZResult<Listening> {
+    if options.use_fd >= 0 {
+        return listen_fd(transport, options.use_fd);
+    }
+    match transport {
+        Transport::Tcp => {
+            let local = address::resolve_tcp_bind(name, options.ipv6)?;
+            let fd = sys::tcp_listen(&local, options).map_err(to_errno)?;
+            let endpoint = endpoint_of(transport, sys::sock_name(fd.as_raw_fd(), false));
+            Ok(Listening {
+                fd,
+                transport,
+                endpoint,
+                wildcard: None,
+            })
+        }
+        Transport::Ipc => {
+            let (addr, wildcard) = if name == "*" {
+                let path = address::wildcard_ipc_path()?;
+                let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+                (IpcAddr::Path(path.clone()), Some((path, dir)))
+            } else {
+                (IpcAddr::parse(name)?, None)
+            };
+            if let IpcAddr::Path(p) = &addr {
+                // A stale socket file from an earlier run would make bind fail, as libzmq
+                // finds; it is replaced.
+                let _ = std::fs::remove_file(p);
+            }
+            let std_addr = addr.to_std().map_err(to_errno)?;
+            let l = std::os::unix::net::UnixListener::bind_addr(&std_addr).map_err(|e| {
+                if let Some((_, dir)) = &wildcard {
+                    let _ = std::fs::remove_dir(dir);
+                }
+                to_errno(e)
+            })?;
+            l.set_nonblocking(true).map_err(to_errno)?;
+            Ok(Listening {
+                fd: OwnedFd::from(l),
+                transport,
+                endpoint: addr.endpoint(),
+                wildcard,
+            })
+        }
+    }
+}
+
+/// A listener over a descriptor the application bound itself (ZMQ_USE_FD).
+fn listen_fd(transport: Transport, fd: i32) -> ZResult<Listening> {
+    let fd = sys::adopt_listener(fd).map_err(to_errno)?;
+    let endpoint = match sys::sock_name(fd.as_raw_fd(), false) {
+        Some(SockName::Unix(p)) if p.is_empty() => String::new(),
+        name => endpoint_of(transport, name),
+    };
+    Ok(Listening {
+        fd,
+        transport,
+        endpoint,
+        wildcard: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_to_a_closed_peer_fails_without_a_signal() {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let s = Stream::new(OwnedFd::from(a), Transport::Ipc);
+        drop(b);
+        // With the default SIGPIPE disposition a plain write would kill the test run.
+        let e = s.write(b"x").unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EPIPE));
+        let slices = [io::IoSlice::new(b"a"), io::IoSlice::new(b"b")];
+        let e = s.write_vectored(&slices).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EPIPE));
+    }
+
+    #[test]
+    fn tcp_listen_accept_connect_and_names() {
+        let opts = Options::for_context(crate::abi::ZMQ_PAIR, false, true);
+        let l = listen(Transport::Tcp, "127.0.0.1:*", &opts).unwrap();
+        assert!(l.endpoint.starts_with("tcp://127.0.0.1:"));
+        let port = l.endpoint.rsplit(':').next().unwrap().to_string();
+        let target = Target {
+            transport: Transport::Tcp,
+            address: format!("127.0.0.1:{port}"),
+        };
+        let (c, _) = connect(&target, &opts).unwrap();
+        // Wait for the accept to become possible.
+        let accepted = (0..1000)
+            .find_map(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                l.accept().ok()
+            })
+            .unwrap();
+        assert_eq!(accepted.local_endpoint(), l.endpoint);
+        assert_eq!(accepted.peer_endpoint(), c.local_endpoint());
+        assert_eq!(accepted.peer_ip(), "127.0.0.1");
+        assert!(c.connect_result().unwrap());
+    }
+
+    #[test]
+    fn ipc_listener_removes_only_its_wildcard_file() {
+        let opts = Options::for_context(crate::abi::ZMQ_PAIR, false, true);
+        let dir = std::env::temp_dir().join(format!("zmq-ipc-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("named");
+        let name = path.to_str().unwrap().to_string();
+        let first = listen(Transport::Ipc, &name, &opts).unwrap();
+        // A later bind to the same path replaces the file; the first listener's
+        // close must leave it in place.
+        let second = listen(Transport::Ipc, &name, &opts).unwrap();
+        drop(first);
+        assert!(path.exists());
+        drop(second);
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir(&dir);
+
+        let wild = listen(Transport::Ipc, "*", &opts).unwrap();
+        let file = PathBuf::from(wild.endpoint.strip_prefix("ipc://").unwrap());
+        assert!(file.exists());
+        drop(wild);
+        assert!(!file.exists());
+        assert!(!file.parent().unwrap().exists());
+    }
+}
