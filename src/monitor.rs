@@ -56,9 +56,23 @@ pub(crate) trait MonitorSink: Send {
     fn stop(self: Box<Self>, send_stopped: bool);
 }
 
-/// A socket's monitor, shared with the I/O threads serving its connections.
+/// A socket's monitor, shared with the I/O threads serving its connections. When the
+/// last holder lets go (the socket closed and its last listener and session ended), the
+/// monitor stops: as in libzmq, every event of a closing socket's endpoints (their
+/// ZMQ_EVENT_CLOSED, a lingering session's disconnect) comes before MONITOR_STOPPED.
 #[derive(Clone, Default)]
-pub(crate) struct MonitorSlot(Arc<Mutex<Option<Box<dyn MonitorSink>>>>);
+pub(crate) struct MonitorSlot(Arc<Slot>);
+
+#[derive(Default)]
+struct Slot(Mutex<Option<Box<dyn MonitorSink>>>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(sink) = self.0.get_mut().take() {
+            sink.stop(true);
+        }
+    }
+}
 
 impl MonitorSlot {
     /// Reports an event with one value.
@@ -68,7 +82,7 @@ impl MonitorSlot {
 
     /// Reports an event with several values (v2 carries them all, v1 the first).
     pub(crate) fn emit_values(&self, event: i32, values: &[u64], at: &Endpoints) {
-        if let Some(m) = self.0.lock().as_ref() {
+        if let Some(m) = self.0 .0.lock().as_ref() {
             m.publish(event as u32 as u64, values, at);
         }
     }
@@ -76,6 +90,7 @@ impl MonitorSlot {
     /// True when `event` is monitored.
     pub(crate) fn wants(&self, event: i32) -> bool {
         self.0
+             .0
             .lock()
             .as_ref()
             .is_some_and(|m| m.events() & event as u32 as u64 != 0)
@@ -86,7 +101,7 @@ impl MonitorSlot {
         &self,
         sink: Option<Box<dyn MonitorSink>>,
     ) -> Option<Box<dyn MonitorSink>> {
-        std::mem::replace(&mut *self.0.lock(), sink)
+        std::mem::replace(&mut *self.0 .0.lock(), sink)
     }
 }
 
@@ -96,7 +111,7 @@ mod tests {
 
     type Log = Arc<Mutex<Vec<(u64, Vec<u64>, Endpoints)>>>;
 
-    struct Recorder(Log, u64);
+    struct Recorder(Log, u64, Arc<Mutex<bool>>);
 
     impl MonitorSink for Recorder {
         fn events(&self) -> u64 {
@@ -107,7 +122,9 @@ mod tests {
                 self.0.lock().push((event, values.to_vec(), at.clone()));
             }
         }
-        fn stop(self: Box<Self>, _send_stopped: bool) {}
+        fn stop(self: Box<Self>, _send_stopped: bool) {
+            *self.2.lock() = true;
+        }
     }
 
     #[test]
@@ -125,5 +142,13 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].2.identifier(), "tcp://b:2");
         assert_eq!(Endpoints::bound("x").identifier(), "x");
+        // The monitor stops when the last holder lets go.
+        let held = slot.clone();
+        drop(slot);
+        assert!(!*stopped.lock());
+        held.emit(2, 1, &Endpoints::bound("late"));
+        assert_eq!(log.lock().len(), 2);
+        drop(held);
+        assert!(*stopped.lock());
     }
 }

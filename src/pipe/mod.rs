@@ -497,9 +497,16 @@ impl PipeEnd {
         )
     }
 
-    /// True when the peer is gone and nothing is left to read.
+    /// True when the peer is gone and nothing is left to read (the routing id every
+    /// writer sends first is no message).
     pub fn is_finished(&mut self) -> bool {
-        self.peer_gone && !self.reader.peek_ready()
+        if !self.peer_gone {
+            return false;
+        }
+        if self.peer_routing_id.is_none() {
+            self.identify();
+        }
+        !self.reader.peek_ready()
     }
 
     /// Drops all messages waiting to be read (used when a pipe is discarded).
@@ -668,6 +675,15 @@ mod tests {
             a.check_write(),
             "reading one message returns credit (lwm 1)"
         );
+    }
+
+    #[test]
+    fn a_pipe_holding_only_a_routing_id_is_finished() {
+        let (mut a, mut b) = pipe_pair([0, 0]);
+        a.send_routing_id(b"A");
+        a.terminate();
+        b.peer_gone = true;
+        assert!(b.is_finished());
     }
 
     #[test]

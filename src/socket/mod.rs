@@ -645,9 +645,7 @@ impl SocketCore {
                 told.push(e.io);
             }
         }
-        if let Some(m) = self.monitor.replace(None) {
-            m.stop(true);
-        }
+        // The monitor stops once the endpoints' last events are out (`MonitorSlot`).
         self.ctx.unregister_socket(self.id);
         for id in self.pipes.ids() {
             self.terminate_pipe(id);
