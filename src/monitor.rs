@@ -132,9 +132,9 @@ mod tests {
         let slot = MonitorSlot::default();
         slot.emit(1, 7, &Endpoints::bound("tcp://a:1"));
         let log = Arc::new(Mutex::new(Vec::new()));
-        assert!(slot
-            .replace(Some(Box::new(Recorder(log.clone(), 3))))
-            .is_none());
+        let stopped = Arc::new(Mutex::new(false));
+        let sink = Recorder(log.clone(), 3, stopped.clone());
+        assert!(slot.replace(Some(Box::new(sink))).is_none());
         assert!(slot.wants(2) && !slot.wants(4));
         slot.emit(2, 9, &Endpoints::connecting("tcp://b:2"));
         slot.emit(4, 9, &Endpoints::connecting("tcp://b:2"));
