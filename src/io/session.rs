@@ -831,6 +831,7 @@ impl Session {
                 theirs,
                 PeerInfo {
                     endpoint: Some(self.endpoint.clone()),
+                    at: conn.at.clone(),
                 },
             );
         } else if let Some(pipe) = self.pipe.as_mut() {

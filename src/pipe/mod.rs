@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
 
+use crate::monitor::Endpoints;
 use crate::msg::{flags, Msg};
 
 use queue::{queue, Reader, Writer};
@@ -79,11 +80,13 @@ const DIRECT_BUF_KEEP: usize = 128 * 1024;
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// What the attaching side learns about the socket at the other end.
+/// What the attaching side learns about the pipe it is handed.
 #[derive(Clone, Debug, Default)]
 pub struct PeerInfo {
     /// The endpoint this pipe belongs to on the attaching side (for unbind/disconnect).
     pub endpoint: Option<String>,
+    /// The addresses monitor events about the pipe report (ZMQ_EVENT_PIPES_STATS).
+    pub at: Endpoints,
 }
 
 /// State the two ends share; index `s` belongs to the end on side `s`.
@@ -137,6 +140,8 @@ pub struct PipeEnd {
     pub out_active: bool,
     /// The endpoint this pipe was made for, on this side.
     pub endpoint: Option<String>,
+    /// The addresses its monitor events report.
+    pub addresses: Endpoints,
     /// Pattern-specific name of this pipe (ROUTER's routing id for it).
     pub route: Option<Vec<u8>>,
     /// The other end is served by an I/O thread (a tcp or ipc connection), not by an
@@ -190,6 +195,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         in_active: true,
         out_active: true,
         endpoint: None,
+        addresses: Endpoints::default(),
         route: None,
         network: false,
         direct: None,
