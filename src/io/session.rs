@@ -78,7 +78,7 @@ pub(crate) fn session_pipe(link_options: &crate::options::Options) -> (PipeEnd, 
     let (app, end) = network_pipe_pair(
         hwm(link_options.sndhwm),
         hwm(link_options.rcvhwm),
-        Some(direct.clone()),
+        Some(direct.path()),
     );
     (app, SessionPipe { end, direct })
 }
