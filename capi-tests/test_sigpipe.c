@@ -12,7 +12,6 @@
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 
 /*  Connects a plain socket to a tcp://127.0.0.1:port or ipc://path endpoint. */
 static int raw_connect (const char *ep)
@@ -289,9 +288,30 @@ static void rep_to_vanishing_requester (void *ctx, const char *bind_ep,
 
 typedef void (*scenario_fn) (void *ctx, const char *ep, int arg);
 
+struct scenario
+{
+    scenario_fn fn;
+    const char *ep;
+    int arg;
+};
+
 static void push_scenario (void *ctx, const char *ep, int arg)
 {
     push_to_vanishing_peers (ctx, ep, (size_t) arg);
+}
+
+static void run_in_child (void *arg)
+{
+    const struct scenario *sc = (const struct scenario *) arg;
+    /*  The disposition a program gets by default: SIGPIPE ends it. */
+    signal (SIGPIPE, SIG_DFL);
+    sigset_t set;
+    sigemptyset (&set);
+    sigaddset (&set, SIGPIPE);
+    CHECK (pthread_sigmask (SIG_UNBLOCK, &set, NULL) == 0);
+    void *ctx = CHECK_PTR (zmq_ctx_new ());
+    sc->fn (ctx, sc->ep, sc->arg);
+    CHECK_RC (zmq_ctx_term (ctx));
 }
 
 /*  Each scenario runs in a child process of its own, so that one that
@@ -299,34 +319,10 @@ static void push_scenario (void *ctx, const char *ep, int arg)
 static int run_scenario (const char *name, scenario_fn fn, const char *ep,
                          int arg)
 {
-    const pid_t pid = fork ();
-    CHECK (pid >= 0);
-    if (pid == 0) {
-        TEST_TIMEOUT (25);
-        /*  The disposition a program gets by default: SIGPIPE ends it. */
-        signal (SIGPIPE, SIG_DFL);
-        sigset_t set;
-        sigemptyset (&set);
-        sigaddset (&set, SIGPIPE);
-        CHECK (pthread_sigmask (SIG_UNBLOCK, &set, NULL) == 0);
-        void *ctx = CHECK_PTR (zmq_ctx_new ());
-        fn (ctx, ep, arg);
-        CHECK_RC (zmq_ctx_term (ctx));
-        _exit (0);
-    }
-    int status;
-    while (waitpid (pid, &status, 0) == -1)
-        CHECK (errno == EINTR);
-    if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
-        return 0;
-    if (WIFSIGNALED (status))
-        fprintf (stderr, "FAILED: %s on %s: killed by signal %d%s\n", name, ep,
-                 WTERMSIG (status),
-                 WTERMSIG (status) == SIGPIPE ? " (SIGPIPE)" : "");
-    else
-        fprintf (stderr, "FAILED: %s on %s: exit status %d\n", name, ep,
-                 WEXITSTATUS (status));
-    return 1;
+    char label[300];
+    snprintf (label, sizeof label, "%s on %s", name, ep);
+    struct scenario sc = {fn, ep, arg};
+    return run_isolated (label, run_in_child, &sc, 25);
 }
 
 int main (void)

@@ -17,7 +17,6 @@
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 static int failures;
 
@@ -530,6 +529,13 @@ static void test_term_eintr (void)
 
 typedef void (*group_fn) (int max_n);
 
+struct group
+{
+    const char *name;
+    group_fn fn;
+    int max_n;
+};
+
 static void connect_group (int max_n)
 {
     test_connect_close (max_n);
@@ -572,28 +578,20 @@ static void eintr_group (int max_n)
 
 /*  Each group runs in a child process: what a hung termination leaves
     behind (threads, connecters) cannot disturb the next group. */
+static void group_in_child (void *arg)
+{
+    const struct group *g = (const struct group *) arg;
+    g->fn (g->max_n);
+    if (failures)
+        fprintf (stderr, "%s: %d case%s failed\n", g->name, failures,
+                 failures == 1 ? "" : "s");
+    _exit (failures ? 1 : 0);
+}
+
 static int run_group (const char *name, group_fn fn, int max_n)
 {
-    const pid_t pid = fork ();
-    CHECK (pid >= 0);
-    if (pid == 0) {
-        TEST_TIMEOUT (40);
-        fn (max_n);
-        if (failures)
-            fprintf (stderr, "%s: %d case%s failed\n", name, failures,
-                     failures == 1 ? "" : "s");
-        _exit (failures ? 1 : 0);
-    }
-    int status;
-    while (waitpid (pid, &status, 0) == -1)
-        CHECK (errno == EINTR);
-    if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
-        return 0;
-    if (WIFEXITED (status) && WEXITSTATUS (status) == 3)
-        fprintf (stderr, "%s: timed out\n", name);
-    else if (WIFSIGNALED (status))
-        fprintf (stderr, "%s: killed by signal %d\n", name, WTERMSIG (status));
-    return 1;
+    struct group g = {name, fn, max_n};
+    return run_isolated (name, group_in_child, &g, 40);
 }
 
 int main (void)
