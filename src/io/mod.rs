@@ -5,6 +5,8 @@
 pub mod address;
 mod raw;
 mod reactor;
+#[allow(dead_code)]
+mod socks;
 pub(crate) mod sys;
 
 use std::sync::Arc;
