@@ -5,9 +5,11 @@
     and DISCONNECTED carry the connection's real local address and the
     endpoint; on the binding side LISTENING and CLOSED carry the endpoint as
     local address and no remote, while ACCEPTED, HANDSHAKE_SUCCEEDED and
-    DISCONNECTED carry both ends of the connection; PIPES_STATS carries both
-    of the pipe's connection. The connecting side's local address is the
-    accepting side's remote one. */
+    DISCONNECTED carry both ends of the connection. PIPES_STATS carries
+    both ends on the binding side, and on the connecting side what libzmq
+    named the pipe with at connect time: no local address, the endpoint. The
+    connecting side's local address is the accepting side's remote one.
+    Checked against libzmq 4.3.4 built with its draft API. */
 #define ZMQ_BUILD_DRAFT_API 1
 #include "testutil.h"
 #include <inttypes.h>
@@ -56,17 +58,28 @@ static int next_event (void *mon, int ms, struct event *e)
     return 1;
 }
 
-/*  Skips other events until one with this id (5 s at most). */
-static void expect (void *mon, uint64_t id, struct event *e)
+/*  Skips other events until one with this id (5 s at most). When busy is
+    a socket, it is used meanwhile (as a program would): libzmq publishes
+    pipe statistics once the socket processes its commands. */
+static void expect_busy (void *mon, uint64_t id, struct event *e, void *busy)
 {
     const long long deadline = now_ms () + 5000;
     for (;;) {
         const long long left = deadline - now_ms ();
-        if (left <= 0 || !next_event (mon, (int) left, e))
+        if (left <= 0)
             TEST_FAIL_ ("no v2 event 0x%" PRIx64 " within 5 s", id);
+        if (busy)
+            GET_INT (busy, ZMQ_EVENTS);
+        if (!next_event (mon, busy ? 20 : (int) left, e))
+            continue;
         if (e->id == id)
             return;
     }
+}
+
+static void expect (void *mon, uint64_t id, struct event *e)
+{
+    expect_busy (mon, id, e, NULL);
 }
 
 #define CHECK_ADDRS(e, want_local, want_remote)                                \
@@ -133,13 +146,15 @@ static void tcp_addresses (void)
     SEND_STR (req, "hello", 0);
     RECV_STR (rep, "hello", 0);
     CHECK_RC (zmq_socket_monitor_pipes_stats (rep));
-    expect (bmon, ZMQ_EVENT_PIPES_STATS, &e);
+    expect_busy (bmon, ZMQ_EVENT_PIPES_STATS, &e, rep);
     CHECK_EQ (e.n, 2);
     CHECK_ADDRS (e, ep, conn_local);
     CHECK_RC (zmq_socket_monitor_pipes_stats (req));
-    expect (cmon, ZMQ_EVENT_PIPES_STATS, &e);
+    expect_busy (cmon, ZMQ_EVENT_PIPES_STATS, &e, req);
     CHECK_EQ (e.n, 2);
-    CHECK_ADDRS (e, conn_local, ep);
+    /*  libzmq names a connecting socket's pipe when it connects: no local
+        address, the endpoint as given. */
+    CHECK_ADDRS (e, "", ep);
 
     /*  The connection ends: DISCONNECTED on the binding side. */
     SEND_STR (rep, "world", 0);
