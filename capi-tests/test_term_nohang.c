@@ -254,26 +254,56 @@ static void test_same_source_address (void)
     CHECK_RC (zmq_bind (peer, "tcp://127.0.0.1:*"));
     char bound[256];
     last_endpoint (peer, bound, sizeof bound);
-    char ep[300];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d;%s", free_port (),
-              bound + 6);
 
-    void *ctx = new_ctx ();
-    void *a = PLAIN_SOCKET (ctx, ZMQ_DEALER);
-    void *b = PLAIN_SOCKET (ctx, ZMQ_DEALER);
-    CHECK_RC (zmq_connect (a, ep));
-    /*  The second cannot bind the same source address: it keeps retrying. */
-    zmq_connect (b, ep);
-    msleep (300);
-    CHECK_RC (zmq_close (a));
-    CHECK_RC (zmq_close (b));
-    term_async (ctx, "two connects from the same source address (src;dst)");
+    /*  One socket connecting twice, or two sockets; closed at once or after
+        a few attempts. The second connection cannot bind the same source
+        address: it keeps retrying. */
+    for (int two = 0; two < 2; two++)
+        for (int wait = 0; wait < 2; wait++) {
+            char ep[300];
+            snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d;%s", free_port (),
+                      bound + 6);
+            void *ctx = new_ctx ();
+            void *a = PLAIN_SOCKET (ctx, ZMQ_DEALER);
+            void *b = two ? PLAIN_SOCKET (ctx, ZMQ_DEALER) : a;
+            CHECK_RC (zmq_connect (a, ep));
+            zmq_connect (b, ep);
+            if (wait)
+                msleep (300);
+            CHECK_RC (zmq_close (a));
+            if (two)
+                CHECK_RC (zmq_close (b));
+            char what[200];
+            snprintf (what, sizeof what,
+                      "two connects from the same source address (src;dst), "
+                      "%s, closed %s",
+                      two ? "two sockets" : "one socket",
+                      wait ? "after 300 ms" : "at once");
+            term_async (ctx, what);
+        }
+    term_collect ();
     CHECK_RC (zmq_close (peer));
     term_async (peer_ctx, "the listener of the src;dst case");
 }
 
 static void test_dealer_to_stream (void)
 {
+    /*  Closed at once, before or while the connection is made (a few
+        times: the moment varies). */
+    for (int i = 0; i < 5; i++) {
+        void *ctx = new_ctx ();
+        void *stream = PLAIN_SOCKET (ctx, ZMQ_STREAM);
+        CHECK_RC (zmq_bind (stream, "tcp://127.0.0.1:*"));
+        char ep[256];
+        last_endpoint (stream, ep, sizeof ep);
+        void *dealer = PLAIN_SOCKET (ctx, ZMQ_DEALER);
+        CHECK_RC (zmq_connect (dealer, ep));
+        CHECK_RC (zmq_close (dealer));
+        CHECK_RC (zmq_close (stream));
+        term_async (ctx, "a DEALER connected to a STREAM socket, both closed "
+                         "at once");
+    }
+
     /*  The STREAM socket sees the DEALER's greeting as data and never
         answers it: the DEALER's handshake stays unfinished. */
     void *ctx = new_ctx ();
