@@ -143,6 +143,21 @@ static void *term_thread (void *arg)
     return NULL;
 }
 
+/*  The peer comes after many reconnect attempts. */
+static void comes_much_later (void *arg)
+{
+    (void) arg;
+    pick_endpoint (0);
+    void *ctx = queue_and_close (10, -2);
+    struct receiver r = {1500, 10, 0};
+    pthread_t t;
+    CHECK (pthread_create (&t, NULL, late_receiver, &r) == 0);
+    CHECK_RC (zmq_ctx_term (ctx));
+    CHECK (pthread_join (t, NULL) == 0);
+    if (r.got != 10)
+        TEST_FAIL_ ("%d of 10 messages delivered", r.got);
+}
+
 /*  zmq_ctx_term waits in another thread; the main thread binds later. */
 static void term_in_thread (void *arg)
 {
@@ -300,6 +315,8 @@ int main (void)
       {"LINGER -1, tcp peer not up yet (17,000 messages)", term_in_main,
        &many},
       {"LINGER -1, ipc peer not up yet (10 messages)", term_in_main, &ipc},
+      {"LINGER -1, tcp peer up only 1.5 s after the close", comes_much_later,
+       NULL},
       {"LINGER -1, tcp peer not up yet, zmq_ctx_term in another thread",
        term_in_thread, NULL},
       {"LINGER -1, tcp peer not up yet, the receiver is a child process",
