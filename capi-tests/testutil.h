@@ -1,9 +1,9 @@
 /*  Helpers shared by the C API tests: assertions that report file:line and the
     failing expression then exit(1), a millisecond sleep, a clock, a watchdog,
-    and socket shortcuts (creation, int options, string frames) that fail the
-    test at the caller's line. Only the C library, POSIX and zmq.h. Everything
-    is a macro or a static inline function, so a test pays for none it leaves
-    unused. */
+    cases isolated in child processes, and socket shortcuts (creation, int
+    options, string frames) that fail the test at the caller's line. Only the
+    C library, POSIX and zmq.h. Everything is a macro or a static inline
+    function, so a test pays for none it leaves unused. */
 #ifndef CAPI_TESTUTIL_H
 #define CAPI_TESTUTIL_H
 
