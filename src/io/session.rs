@@ -29,7 +29,7 @@ use super::transport::{self, Stream, Target, Transport};
 use super::SocketLink;
 use crate::abi::*;
 use crate::monitor::Endpoints;
-use crate::msg::Msg;
+use crate::msg::{Msg, Properties};
 use crate::pipe::{network_pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeOwner};
 use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox};
 
@@ -166,6 +166,9 @@ struct Conn {
     handshaken: bool,
     /// The pipe is full: stop reading until the socket makes room (backpressure).
     input_blocked: bool,
+    /// What a STREAM socket's connect and disconnect notifications carry (its frames'
+    /// properties, Peer-Address among them), as libzmq's raw engine attaches them.
+    notice_props: Option<Properties>,
 }
 
 /// The session's socket, if any.
@@ -675,6 +678,7 @@ impl Session {
             at,
             handshaken: false,
             input_blocked: false,
+            notice_props: None,
         }));
         if self.handle_engine_events(io) {
             self.flush(io);
@@ -753,6 +757,7 @@ impl Session {
     /// Acts on what the engine produced; false when the connection closed.
     fn handle_engine_events(&mut self, io: &mut Io<'_>) -> bool {
         loop {
+            let raw = self.link.options.raw_socket;
             let Some(conn) = self.conn() else {
                 return false;
             };
@@ -764,9 +769,13 @@ impl Session {
                 EngineEvent::Ready {
                     peer_routing_id,
                     version,
+                    metadata,
                     ..
                 } => {
                     conn.handshaken = true;
+                    if raw {
+                        conn.notice_props = Some(Properties::new(metadata));
+                    }
                     // The socket gets its pipe before the application hears of the
                     // handshake, so a send right after the event already counts it.
                     self.handshake_done(peer_routing_id);
@@ -816,7 +825,7 @@ impl Session {
             self.direct = direct;
             ours.send_routing_id(&peer_routing_id);
             if self.notify_connect {
-                ours.write(Msg::new());
+                ours.write(notice(&conn.notice_props));
             }
             ours.attach(self.owner.clone());
             if let Origin::Connect {
@@ -839,7 +848,7 @@ impl Session {
                 pipe.send_routing_id(&peer_routing_id);
                 self.identified = true;
             } else if self.notify_connect {
-                pipe.write(Msg::new());
+                pipe.write(notice(&conn.notice_props));
             }
         }
         if let ConnEngine::Zmtp(engine) = &conn.engine {
@@ -980,7 +989,7 @@ impl Session {
         if conn.handshaken {
             if let Some(p) = self.pipe.as_mut().filter(|p| !p.peer_gone) {
                 if self.notify_disconnect {
-                    p.write(Msg::new());
+                    p.write(notice(&conn.notice_props));
                 }
                 // ZMQ_DISCONNECT_MSG (accepted peers) / ZMQ_HICCUP_MSG (connected peers).
                 if !connecting_side && o.can_recv_disconnect_msg && !o.disconnect_msg.is_empty() {
@@ -1038,6 +1047,15 @@ impl Session {
         let next = connecter.ended(io.now, ended, disconnected);
         self.follow(io, next);
     }
+}
+
+/// An empty notification message (a peer connected or disconnected).
+fn notice(props: &Option<Properties>) -> Msg {
+    let mut m = Msg::new();
+    if let Some(p) = props {
+        m.set_properties(p);
+    }
+    m
 }
 
 impl Drop for Session {
