@@ -18,7 +18,6 @@ mod event_loop;
 mod listener;
 mod raw;
 mod session;
-#[allow(dead_code)] // wired into connect sessions next
 mod socks;
 pub(crate) mod sys;
 mod timers;

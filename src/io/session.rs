@@ -24,6 +24,7 @@ use mio::{Registry, Token};
 use super::connecter::{Connecter, Ended, Next, Policy};
 use super::direct::DirectWrite;
 use super::raw::RawEngine;
+use super::socks::{self, Credentials, Progress, SocksClient};
 use super::sys;
 use super::transport::{self, Stream, Target, Transport};
 use super::SocketLink;
@@ -176,7 +177,17 @@ enum Wire {
     None,
     /// A non-blocking connect in progress.
     Connecting(Stream),
+    /// Connected to a SOCKS5 proxy, asking it to connect on.
+    Socks(Stream, Box<SocksClient>),
     Live(Box<Conn>),
+}
+
+/// ZMQ_SOCKS_PROXY: connections go through this SOCKS5 proxy.
+struct SocksProxy {
+    proxy: Target,
+    /// None: no username set (no authentication). An error (a username or password
+    /// longer than the protocol carries) fails every attempt; libzmq asserts.
+    credentials: Result<Option<Credentials>, socks::SocksError>,
 }
 
 /// Where the session came from.
@@ -189,6 +200,8 @@ enum Origin {
         target: Target,
         /// ZMQ_CONNECT_ROUTING_ID, for pipes made per connection (STREAM, IMMEDIATE).
         route: Option<Vec<u8>>,
+        /// Set when connections go through a SOCKS5 proxy (tcp only).
+        socks: Option<Box<SocksProxy>>,
     },
 }
 
@@ -289,10 +302,25 @@ impl Session {
     ) -> Session {
         let connecter = Connecter::new(Policy::from_options(&link.options), now);
         let route = Some(link.options.connect_routing_id.clone()).filter(|r| !r.is_empty());
+        let o = &link.options;
+        let socks =
+            (!o.socks_proxy_address.is_empty() && target.transport == Transport::Tcp).then(|| {
+                Box::new(SocksProxy {
+                    proxy: Target {
+                        transport: Transport::Tcp,
+                        address: String::from_utf8_lossy(&o.socks_proxy_address).into_owned(),
+                    },
+                    credentials: socks::Credentials::from_options(
+                        &o.socks_proxy_username,
+                        &o.socks_proxy_password,
+                    ),
+                })
+            });
         let origin = Origin::Connect {
             connecter,
             target,
             route,
+            socks,
         };
         Session::new(link, endpoint_id, endpoint, origin, owner, pipe)
     }
@@ -316,7 +344,7 @@ impl Session {
         };
         match &self.wire {
             Wire::Live(conn) => consider(conn.engine.next_timeout()),
-            Wire::Connecting(_) | Wire::None => {
+            Wire::Connecting(_) | Wire::Socks(..) | Wire::None => {
                 if let Origin::Connect { connecter, .. } = &self.origin {
                     consider(connecter.deadline());
                 }
@@ -358,6 +386,7 @@ impl Session {
     pub(crate) fn on_ready(&mut self, io: &mut Io<'_>, ready: Readiness) {
         match &self.wire {
             Wire::Connecting(_) => self.connect_done(io),
+            Wire::Socks(..) => self.socks_step(io),
             Wire::Live(_) => {
                 if ready.readable {
                     self.read_input(io);
@@ -431,7 +460,7 @@ impl Session {
                     }
                 }
             }
-            Wire::Connecting(_) | Wire::None => self.poll_connecter(io),
+            Wire::Connecting(_) | Wire::Socks(..) | Wire::None => self.poll_connecter(io),
         }
     }
 
@@ -447,7 +476,7 @@ impl Session {
             Wire::Live(conn) => {
                 transport::deregister(io.registry, conn.stream.raw_fd());
             }
-            Wire::Connecting(stream) => {
+            Wire::Connecting(stream) | Wire::Socks(stream, _) => {
                 let fd = stream.raw_fd();
                 transport::deregister(io.registry, fd);
                 drop(stream);
@@ -505,8 +534,11 @@ impl Session {
             Next::Connect => self.attempt(io),
             Next::Retry(wait) => {
                 // CONNECT_TIMEOUT: the attempt in progress is abandoned.
-                if let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) {
-                    self.close_attempt(io, stream);
+                match std::mem::replace(&mut self.wire, Wire::None) {
+                    Wire::Connecting(stream) | Wire::Socks(stream, _) => {
+                        self.close_attempt(io, stream)
+                    }
+                    other => self.wire = other,
                 }
                 self.retry_scheduled(wait);
             }
@@ -521,13 +553,18 @@ impl Session {
             return;
         }
         let Origin::Connect {
-            connecter, target, ..
+            connecter,
+            target,
+            socks,
+            ..
         } = &mut self.origin
         else {
             return;
         };
         connecter.attempt_started(io.now);
-        let attempt = transport::connect(target, &self.link.options);
+        // Through a SOCKS proxy, the connection is first made to the proxy.
+        let to = socks.as_ref().map_or(&*target, |s| &s.proxy);
+        let attempt = transport::connect(to, &self.link.options);
         let at = Endpoints::connecting(&self.endpoint);
         match attempt {
             Ok((stream, in_progress)) => {
@@ -569,18 +606,30 @@ impl Session {
                 let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) else {
                     return;
                 };
-                if let Origin::Connect { connecter, .. } = &mut self.origin {
-                    connecter.connected();
+                if let Origin::Connect {
+                    socks: Some(proxy),
+                    target,
+                    ..
+                } = &self.origin
+                {
+                    // Connected to the proxy: ask it to connect on.
+                    let client = proxy.credentials.clone().and_then(|credentials| {
+                        let (host, port) = socks::split_target(&target.address)?;
+                        SocksClient::new(host, port, credentials)
+                    });
+                    match client {
+                        Ok(client) => {
+                            self.wire = Wire::Socks(stream, Box::new(client));
+                            self.socks_step(io);
+                        }
+                        Err(_) => {
+                            self.close_attempt(io, stream);
+                            self.attempt_failed(io, libc::EINVAL);
+                        }
+                    }
+                    return;
                 }
-                let at = Endpoints {
-                    local: stream.local_endpoint(),
-                    remote: self.endpoint.clone(),
-                    bound: false,
-                };
-                self.link
-                    .monitor
-                    .emit(ZMQ_EVENT_CONNECTED, stream.raw_fd() as u64, &at);
-                self.install(io, stream, at);
+                self.connected(io, stream, &[]);
             }
             Err(e) => {
                 let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) else {
@@ -590,6 +639,82 @@ impl Session {
                 self.attempt_failed(io, e.raw_os_error().unwrap_or(libc::EIO));
             }
         }
+    }
+
+    /// The connection to the peer is up (directly, or through a proxy, with the first
+    /// `early` bytes the peer sent already read).
+    fn connected(&mut self, io: &mut Io<'_>, stream: Stream, early: &[u8]) {
+        if let Origin::Connect { connecter, .. } = &mut self.origin {
+            connecter.connected();
+        }
+        let at = Endpoints {
+            local: stream.local_endpoint(),
+            remote: self.endpoint.clone(),
+            bound: false,
+        };
+        self.link
+            .monitor
+            .emit(ZMQ_EVENT_CONNECTED, stream.raw_fd() as u64, &at);
+        self.install(io, stream, at);
+        if !early.is_empty() {
+            if let Some(conn) = self.conn() {
+                conn.engine.receive(early, io.now);
+                if self.handle_engine_events(io) {
+                    self.flush(io);
+                }
+            }
+        }
+    }
+
+    /// Moves the SOCKS5 handshake with the proxy on: writes what is due, reads its
+    /// answers; a refusal fails the attempt like a refused connect.
+    fn socks_step(&mut self, io: &mut Io<'_>) {
+        let Wire::Socks(stream, client) = &mut self.wire else {
+            return;
+        };
+        let outcome = loop {
+            while !client.output().is_empty() {
+                match stream.write(client.output()) {
+                    Ok(n) => client.consume_output(n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return self.socks_failed(io, e.raw_os_error().unwrap_or(libc::EIO)),
+                }
+            }
+            match stream.read(io.buf) {
+                Ok(0) => break Err(libc::ECONNRESET),
+                Ok(n) => match client.receive(&io.buf[..n]) {
+                    Ok(Progress::NeedMore) => continue,
+                    Ok(Progress::Connected { leftover, .. }) => break Ok(leftover),
+                    Err(_) => break Err(libc::ECONNREFUSED),
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e.raw_os_error().unwrap_or(libc::EIO)),
+            }
+        };
+        match outcome {
+            Ok(early) => {
+                let Wire::Socks(stream, _) = std::mem::replace(&mut self.wire, Wire::None) else {
+                    return;
+                };
+                self.connected(io, stream, &early);
+            }
+            Err(errno) => self.socks_failed(io, errno),
+        }
+    }
+
+    fn socks_failed(&mut self, io: &mut Io<'_>, errno: i32) {
+        if let Wire::Socks(stream, _) = std::mem::replace(&mut self.wire, Wire::None) {
+            self.close_attempt(io, stream);
+        }
+        // A refusal by the proxy is no refused tcp connect: it never stops reconnecting.
+        let errno = if errno == libc::ECONNREFUSED {
+            libc::EPROTO
+        } else {
+            errno
+        };
+        self.attempt_failed(io, errno);
     }
 
     /// Closes the socket of a failed or abandoned attempt, reporting ZMQ_EVENT_CLOSED.
