@@ -2,66 +2,102 @@
 //! libzmq's errors for bad ones (EFAULT for contexts and messages, ENOTSOCK for sockets).
 
 use std::ffi::{c_char, c_void, CStr};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::abi::zmq_msg_t;
 use crate::ctx::Ctx;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
-use crate::socket::SocketHandle;
+use crate::socket::{SocketHandle, SocketRef};
+use crate::util::quarantine::{handle_state, state_tag, Quarantine};
 
+/// Tags of live and terminated context records; negative as C ints (never a valid fd).
 const CTX_LIVE: u32 = 0xabad_cafe;
 const CTX_DEAD: u32 = 0xdead_cafe;
 
-/// What a `void *context` points at.
+/// Terminated context records wait behind this many others before reuse (see
+/// `util::quarantine`): a stale context handle reads as terminated until then.
+static TERMINATED: Quarantine<CtxHandle> = Quarantine::new(4096);
+
+/// What a `void *context` points at: a record that is never freed. `repr(C)`: the
+/// state word (tag and generation) comes first, so its first `int` is negative.
+#[repr(C)]
 pub struct CtxHandle {
-    tag: AtomicU32,
-    pub ctx: Arc<Ctx>,
+    state: AtomicU64,
+    ctx: Mutex<Option<Arc<Ctx>>>,
 }
 
 /// Allocates a context handle.
 pub fn new_ctx() -> *mut c_void {
-    Box::into_raw(Box::new(CtxHandle {
-        tag: AtomicU32::new(CTX_LIVE),
-        ctx: Ctx::new(),
-    }))
-    .cast()
+    let handle: &'static CtxHandle = TERMINATED.reuse().unwrap_or_else(|| {
+        Box::leak(Box::new(CtxHandle {
+            state: AtomicU64::new(handle_state(CTX_DEAD, 0)),
+            ctx: Mutex::new(None),
+        }))
+    });
+    let mut slot = handle.ctx.lock();
+    *slot = Some(Ctx::new());
+    let generation = (handle.state.load(Ordering::Relaxed) >> 32) as u32;
+    handle
+        .state
+        .store(handle_state(CTX_LIVE, generation), Ordering::Release);
+    drop(slot);
+    handle as *const CtxHandle as *mut c_void
 }
 
-/// The context behind a handle; EFAULT for NULL or a non-context.
-pub fn ctx<'a>(p: *mut c_void) -> ZResult<&'a CtxHandle> {
+/// The record behind a live context handle; EFAULT for NULL or anything else.
+fn ctx_record(p: *mut c_void) -> ZResult<(&'static CtxHandle, u64)> {
     if p.is_null() || !(p as usize).is_multiple_of(std::mem::align_of::<CtxHandle>()) {
         return Err(Errno::EFAULT);
     }
-    // SAFETY: non-NULL and aligned; the tag tells a live context from anything else,
-    // as libzmq's own tag check does.
+    // SAFETY: non-NULL and aligned; context records are never freed, and the tag tells
+    // a live context from anything else, as libzmq's own tag check does.
     let handle = unsafe { &*(p as *const CtxHandle) };
-    if handle.tag.load(Ordering::Acquire) != CTX_LIVE {
+    let state = handle.state.load(Ordering::Acquire);
+    if state_tag(state) != CTX_LIVE {
         return Err(Errno::EFAULT);
     }
-    Ok(handle)
+    Ok((handle, state))
 }
 
-/// Frees a context handle after termination.
-pub fn free_ctx(p: *mut c_void) {
-    // SAFETY: `p` was checked by `ctx()` and comes from `new_ctx`; the caller no longer uses it.
-    let handle = unsafe { Box::from_raw(p as *mut CtxHandle) };
-    handle.tag.store(CTX_DEAD, Ordering::Release);
+/// The context behind a handle; EFAULT for NULL, terminated or foreign pointers.
+pub fn ctx(p: *mut c_void) -> ZResult<Arc<Ctx>> {
+    let (handle, state) = ctx_record(p)?;
+    let slot = handle.ctx.lock();
+    match slot.as_ref() {
+        Some(ctx) if handle.state.load(Ordering::Relaxed) == state => Ok(ctx.clone()),
+        _ => Err(Errno::EFAULT),
+    }
+}
+
+/// Retires a context handle after termination: it reads as terminated from now on.
+pub fn free_ctx(p: *mut c_void) -> ZResult<()> {
+    let (handle, state) = ctx_record(p)?;
+    let ctx = {
+        let mut slot = handle.ctx.lock();
+        if handle.state.load(Ordering::Relaxed) != state {
+            return Err(Errno::EFAULT);
+        }
+        let generation = (state >> 32) as u32;
+        handle.state.store(
+            handle_state(CTX_DEAD, generation.wrapping_add(1)),
+            Ordering::Release,
+        );
+        slot.take()
+    };
+    drop(ctx);
+    TERMINATED.retire(handle);
+    Ok(())
 }
 
 /// The socket behind a handle; ENOTSOCK for NULL, closed or foreign pointers.
-pub fn socket(p: *mut c_void) -> ZResult<&'static SocketHandle> {
-    if p.is_null() || !(p as usize).is_multiple_of(std::mem::align_of::<SocketHandle>()) {
-        return Err(Errno::ENOTSOCK);
-    }
-    // SAFETY: socket handles are never freed (closed ones are recycled), and the tag
-    // tells a live one from anything else.
-    let handle = unsafe { &*(p as *const SocketHandle) };
-    if !handle.is_live() {
-        return Err(Errno::ENOTSOCK);
-    }
-    Ok(handle)
+pub fn socket(p: *mut c_void) -> ZResult<SocketRef> {
+    // SAFETY: the C API requires `p` to be NULL or a socket handle; records of closed
+    // sockets are never freed.
+    unsafe { SocketHandle::from_ptr(p) }
 }
 
 /// A C string argument; EINVAL for NULL or invalid UTF-8.

@@ -8,7 +8,7 @@ use super::{ffi_call, handle};
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
-use crate::socket::SocketHandle;
+use crate::socket::SocketRef;
 
 /// Messages and bytes through one side of the proxy, as STATISTICS reports them.
 #[derive(Default, Clone, Copy)]
@@ -25,9 +25,9 @@ const BURST: usize = 1000;
 /// Moves whole messages from `from` to `to` while some are ready (up to a burst),
 /// copying each part to `capture`.
 fn forward(
-    from: &SocketHandle,
-    to: &SocketHandle,
-    capture: Option<&SocketHandle>,
+    from: SocketRef,
+    to: SocketRef,
+    capture: Option<SocketRef>,
     from_stats: &mut SideStats,
     to_stats: &mut SideStats,
 ) -> ZResult<()> {
@@ -42,9 +42,9 @@ fn forward(
 
 /// Moves one whole message if one is ready (EAGAIN if none).
 fn forward_one(
-    from: &SocketHandle,
-    to: &SocketHandle,
-    capture: Option<&SocketHandle>,
+    from: SocketRef,
+    to: SocketRef,
+    capture: Option<SocketRef>,
     from_stats: &mut SideStats,
     to_stats: &mut SideStats,
 ) -> ZResult<()> {
@@ -77,7 +77,7 @@ enum Control {
 }
 
 /// Handles one command from the control socket.
-fn steer(control: &SocketHandle, paused: &mut bool, stats: &[SideStats; 2]) -> ZResult<Control> {
+fn steer(control: SocketRef, paused: &mut bool, stats: &[SideStats; 2]) -> ZResult<Control> {
     let cmd = control.recv(0)?;
     // Drain any further parts: commands are single-part.
     let mut more = cmd.more();

@@ -11,8 +11,8 @@ use crate::socket::SocketHandle;
 #[no_mangle]
 pub extern "C" fn zmq_socket(context: *mut c_void, r#type: c_int) -> *mut c_void {
     ffi_call!(std::ptr::null_mut(), {
-        let ctx = handle::ctx(context)?.ctx.clone();
-        Ok(SocketHandle::create(ctx, r#type)?.cast())
+        let ctx = handle::ctx(context)?;
+        Ok(SocketHandle::create(ctx, r#type)?.as_ptr())
     })
 }
 

@@ -2,6 +2,7 @@
 //! one `Pattern` per socket type deciding where messages go and come from.
 
 mod dealer;
+mod handle;
 mod mailbox;
 pub(crate) mod monitor;
 mod pair;
@@ -11,12 +12,10 @@ mod reqrep;
 mod router;
 mod stream;
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use parking_lot::{Mutex, MutexGuard};
 
 use crate::abi::*;
 use crate::ctx::{Binding, Ctx, InprocPeer, PendingConnect};
@@ -29,6 +28,7 @@ use crate::msg::Msg;
 use crate::options::{self, Options};
 use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeId, Pipes};
 use crate::signal::Signal;
+pub(crate) use handle::{SocketHandle, SocketRef};
 use mailbox::{Command, Mailbox};
 
 /// The behaviour of one socket type.
@@ -675,129 +675,3 @@ fn pipe_hwm(from: &InprocPeer, to: &InprocPeer) -> u64 {
 
 /// Polls of an empty pipe a blocking receive makes before it sleeps (about a microsecond).
 const READ_SPINS: u32 = 256;
-
-const TAG_LIVE: u32 = 0xcafe_0002;
-const TAG_DEAD: u32 = 0xdead_0002;
-
-/// What a `void *socket` points at. Closed handles are kept (and reused by later
-/// sockets) so a stale pointer reads as "not a socket" instead of freed memory.
-/// Aligned to two cache lines so the hot lock word never shares a line with another
-/// socket's state (sockets created together are often used by different threads).
-#[repr(align(128))]
-pub struct SocketHandle {
-    tag: AtomicU32,
-    core: Mutex<Option<SocketCore>>,
-}
-
-static SPARE_HANDLES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-
-impl SocketHandle {
-    /// Creates a socket and returns its handle pointer.
-    pub fn create(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<*mut SocketHandle> {
-        let core = SocketCore::new(ctx, socket_type)?;
-        let spare = SPARE_HANDLES.lock().pop();
-        let ptr = match spare {
-            Some(addr) => addr as *mut SocketHandle,
-            None => Box::into_raw(Box::new(SocketHandle {
-                tag: AtomicU32::new(TAG_DEAD),
-                core: Mutex::new(None),
-            })),
-        };
-        // SAFETY: `ptr` is a handle we allocated and never free.
-        let handle = unsafe { &*ptr };
-        *handle.core.lock() = Some(core);
-        handle.tag.store(TAG_LIVE, Ordering::Release);
-        Ok(ptr)
-    }
-
-    /// True for a live handle.
-    pub fn is_live(&self) -> bool {
-        self.tag.load(Ordering::Acquire) == TAG_LIVE
-    }
-
-    /// Locks the socket; ENOTSOCK once closed.
-    pub fn lock(&self) -> ZResult<SocketGuard<'_>> {
-        let guard = self.core.lock();
-        if guard.is_none() {
-            return Err(Errno::ENOTSOCK);
-        }
-        Ok(SocketGuard(guard))
-    }
-
-    /// `zmq_close`.
-    pub fn close(&'static self) -> ZResult<()> {
-        let core = self.core.lock().take().ok_or(Errno::ENOTSOCK)?;
-        self.tag.store(TAG_DEAD, Ordering::Release);
-        core.close();
-        SPARE_HANDLES
-            .lock()
-            .push(self as *const SocketHandle as usize);
-        Ok(())
-    }
-
-    /// Runs `attempt` until it stops answering EAGAIN, the way libzmq blocks: at once
-    /// with DONTWAIT or a zero timeout, until `timeout_ms` otherwise (-1: forever), and
-    /// ETERM as soon as the context terminates. `attempt` gets whether it may wait.
-    fn blocking<T>(
-        &self,
-        flags: i32,
-        timeout_of: impl Fn(&Options) -> i32,
-        mut attempt: impl FnMut(&mut SocketCore, bool) -> ZResult<T>,
-    ) -> ZResult<T> {
-        let mut deadline = None;
-        loop {
-            let (signal, spin) = {
-                let mut core = self.lock()?;
-                core.check_alive()?;
-                core.process_commands();
-                let timeout = timeout_of(&core.options);
-                let may_wait = flags & ZMQ_DONTWAIT == 0 && timeout != 0;
-                match attempt(&mut core, may_wait) {
-                    Err(Errno::EAGAIN) if may_wait => {}
-                    r => return r,
-                }
-                if deadline.is_none() && timeout > 0 {
-                    deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
-                }
-                (core.signal.clone(), core.pipes.has_local())
-            };
-            if !signal.wait(deadline, spin) && deadline.is_some_and(|d| Instant::now() >= d) {
-                let mut core = self.lock()?;
-                core.check_alive()?;
-                core.process_commands();
-                return attempt(&mut core, false);
-            }
-        }
-    }
-
-    /// `zmq_msg_send` with libzmq's blocking, timeout and ETERM rules.
-    pub fn send(&self, msg: &mut Msg, flags: i32) -> ZResult<()> {
-        msg.set_more(flags & ZMQ_SNDMORE != 0);
-        self.blocking(flags, |o| o.sndtimeo, |core, _| core.try_send(msg))
-    }
-
-    /// `zmq_msg_recv` with libzmq's blocking, timeout and ETERM rules.
-    pub fn recv(&self, flags: i32) -> ZResult<Msg> {
-        self.blocking(
-            flags,
-            |o| o.rcvtimeo,
-            |core, may_wait| core.try_recv(may_wait),
-        )
-    }
-}
-
-/// A locked live socket.
-pub struct SocketGuard<'a>(MutexGuard<'a, Option<SocketCore>>);
-
-impl std::ops::Deref for SocketGuard<'_> {
-    type Target = SocketCore;
-    fn deref(&self) -> &SocketCore {
-        self.0.as_ref().expect("checked at lock")
-    }
-}
-
-impl std::ops::DerefMut for SocketGuard<'_> {
-    fn deref_mut(&mut self) -> &mut SocketCore {
-        self.0.as_mut().expect("checked at lock")
-    }
-}
