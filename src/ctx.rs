@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
 use crate::io::IoThread;
 use crate::pipe::{PipeAcceptor, PipeEnd};
-use crate::signal::Signal;
+use crate::signal::{Signal, Wake};
 
 /// What an inproc peer needs to know about a socket to build a pipe to it.
 #[derive(Clone, Debug)]
@@ -80,7 +80,9 @@ struct State {
 /// A context, shared by its handle and its sockets.
 pub struct Ctx {
     state: Mutex<State>,
-    all_closed: Condvar,
+    /// Notified when the last socket closes (an interruptible sleep: `terminate`
+    /// returns EINTR when a signal handler runs, as libzmq's does).
+    all_closed: Signal,
     terminating: AtomicBool,
     options: Mutex<CtxOptions>,
     next_socket_id: AtomicU64,
@@ -97,7 +99,7 @@ impl Ctx {
                 inproc: HashMap::new(),
                 pending: HashMap::new(),
             }),
-            all_closed: Condvar::new(),
+            all_closed: Signal::new(),
             terminating: AtomicBool::new(false),
             options: Mutex::new(CtxOptions::default()),
             next_socket_id: AtomicU64::new(1),
@@ -147,7 +149,7 @@ impl Ctx {
             .collect();
         st.pending.retain(|_, list| !list.is_empty());
         if st.sockets.is_empty() {
-            self.all_closed.notify_all();
+            self.all_closed.notify();
         }
         drop(st);
         drop(dropped);
@@ -229,13 +231,19 @@ impl Ctx {
     }
 
     /// Terminates: shuts down, waits until every socket is closed, then lets the I/O
-    /// threads finish their lingering connections and stop.
-    pub fn terminate(&self) {
+    /// threads finish their lingering connections and stop. EINTR when a signal handler
+    /// ran meanwhile; the context stays shut down, and a later call goes on waiting.
+    pub fn terminate(&self) -> ZResult<()> {
         self.shutdown();
-        let mut st = self.state.lock();
-        while !st.sockets.is_empty() {
-            self.all_closed.wait(&mut st);
+        loop {
+            if self.state.lock().sockets.is_empty() {
+                break;
+            }
+            if self.all_closed.wait(None, false) == Wake::Interrupted {
+                return Err(Errno::EINTR);
+            }
         }
+        let mut st = self.state.lock();
         st.inproc.clear();
         st.pending.clear();
         drop(st);
@@ -243,6 +251,7 @@ impl Ctx {
         for t in threads {
             t.stop();
         }
+        Ok(())
     }
 
     /// The I/O thread for a new endpoint: the lowest allowed by `affinity` (a bit mask;

@@ -25,7 +25,7 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(context: *mut c_void) -> c_int {
     ffi_call!(-1, {
-        handle::ctx(context)?.terminate();
+        handle::ctx(context)?.terminate()?;
         handle::free_ctx(context)?;
         Ok(0)
     })

@@ -201,12 +201,13 @@ pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c
             if timeout == 0 {
                 return Ok(0);
             }
-            let wait = if timeout < 0 {
-                Duration::from_secs(u32::MAX as u64)
+            // As libzmq: a plain sleep, cut short by a signal handler (EINTR).
+            let ms = if timeout < 0 {
+                -1
             } else {
-                Duration::from_millis(timeout as u64)
+                timeout.min(c_int::MAX as c_long) as c_int
             };
-            std::thread::sleep(wait);
+            sys_poll(&mut [], ms)?;
             return Ok(0);
         }
         if items.is_null() {

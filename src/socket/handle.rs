@@ -18,6 +18,7 @@ use crate::ctx::Ctx;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::options::Options;
+use crate::signal::Wake;
 use crate::util::quarantine::{handle_state, state_tag, Quarantine};
 
 /// Tags of live and closed socket records; negative as C ints (never a valid fd).
@@ -120,8 +121,9 @@ impl SocketRef {
     }
 
     /// Runs `attempt` until it stops answering EAGAIN, the way libzmq blocks: at once
-    /// with DONTWAIT or a zero timeout, until `timeout_ms` otherwise (-1: forever), and
-    /// ETERM as soon as the context terminates. `attempt` gets whether it may wait.
+    /// with DONTWAIT or a zero timeout, until `timeout_ms` otherwise (-1: forever),
+    /// ETERM as soon as the context terminates, EINTR when a signal handler ran
+    /// while it slept. `attempt` gets whether it may wait.
     fn blocking<T>(
         &self,
         flags: i32,
@@ -145,11 +147,15 @@ impl SocketRef {
                 }
                 (core.signal.clone(), core.pipes.has_local())
             };
-            if !signal.wait(deadline, spin) && deadline.is_some_and(|d| Instant::now() >= d) {
-                let mut core = self.lock()?;
-                core.check_alive()?;
-                core.process_commands();
-                return attempt(&mut core, false);
+            match signal.wait(deadline, spin) {
+                Wake::Interrupted => return Err(Errno::EINTR),
+                Wake::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => {
+                    let mut core = self.lock()?;
+                    core.check_alive()?;
+                    core.process_commands();
+                    return attempt(&mut core, false);
+                }
+                _ => {}
             }
         }
     }
