@@ -21,6 +21,10 @@ pub struct InprocPeer {
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,
+    /// What a connecting peer writes on the socket's behalf, as libzmq does: its
+    /// routing id and its ZMQ_HELLO_MSG (empty: none).
+    pub routing_id: Vec<u8>,
+    pub hello_msg: Vec<u8>,
 }
 
 /// A bound inproc endpoint.
@@ -132,27 +136,15 @@ impl Ctx {
         Ok(id)
     }
 
-    /// Forgets a closed socket, its bindings and its pending connections.
+    /// Forgets a closed socket and its bindings. Its connections to names not bound
+    /// yet stay: what it sent is delivered when the name is bound, as in libzmq.
     pub fn unregister_socket(&self, id: u64) {
         let mut st = self.state.lock();
         st.sockets.remove(&id);
         st.inproc.retain(|_, b| b.peer.socket_id != id);
-        let dropped: Vec<PendingConnect> = st
-            .pending
-            .values_mut()
-            .flat_map(|list| {
-                let (gone, keep): (Vec<_>, Vec<_>) =
-                    list.drain(..).partition(|p| p.connecter.socket_id == id);
-                *list = keep;
-                gone
-            })
-            .collect();
-        st.pending.retain(|_, list| !list.is_empty());
         if st.sockets.is_empty() {
             self.all_closed.notify();
         }
-        drop(st);
-        drop(dropped);
     }
 
     /// Binds an inproc name; returns the connections that were waiting for it.

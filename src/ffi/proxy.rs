@@ -84,10 +84,11 @@ fn steer(control: SocketRef, paused: &mut bool, stats: &[SideStats; 2]) -> ZResu
     while more {
         more = control.recv(0)?.more();
     }
+    let mut next = Control::Continue;
     match cmd.data() {
         b"PAUSE" => *paused = true,
         b"RESUME" => *paused = false,
-        b"TERMINATE" => return Ok(Control::Terminate),
+        b"TERMINATE" => next = Control::Terminate,
         b"STATISTICS" => {
             let values = [
                 stats[0].msgs_in,
@@ -104,11 +105,17 @@ fn steer(control: SocketRef, paused: &mut bool, stats: &[SideStats; 2]) -> ZResu
                 let flags = if i + 1 < values.len() { ZMQ_SNDMORE } else { 0 };
                 control.send(&mut part, flags)?;
             }
+            return Ok(next);
         }
-        // libzmq aborts on an unknown command; ignoring it keeps the proxy alive.
+        // libzmq 4.3.5 ignores an unknown command (older versions abort).
         _ => {}
     }
-    Ok(Control::Continue)
+    // As libzmq 4.3.5: a REP control socket answers every other command with an empty
+    // message, so a REQ controller can go on.
+    if control.lock()?.socket_type == ZMQ_REP {
+        control.send(&mut Msg::new(), 0)?;
+    }
+    Ok(next)
 }
 
 fn run_proxy(

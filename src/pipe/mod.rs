@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
+use parking_lot::Mutex;
 
 use crate::msg::{flags, Msg};
 
@@ -98,6 +99,34 @@ struct Shared {
     closed: [AtomicBool; 2],
     /// Capacity in messages of the queue written by side `s` (0: unlimited).
     hwm: [AtomicU64; 2],
+    /// The high-water marks each side's socket announced (none for a network
+    /// session), from which a change of either recomputes both capacities.
+    parts: Mutex<[Option<HwmPart>; 2]>,
+}
+
+/// One socket's high-water-mark options, as it announced them to a pipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HwmPart {
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub conflate: bool,
+}
+
+/// Capacity of the queue from a socket announcing `from` to one announcing `to`: as
+/// libzmq, the sum of both marks between two sockets of this process, a socket's own
+/// mark towards or from a network session (`None`), 0 (unlimited) when a mark is 0
+/// or a side conflates. None when neither side announced anything.
+fn capacity(from: Option<HwmPart>, to: Option<HwmPart>) -> Option<u64> {
+    let unlimited = |p: &HwmPart, mark: i32| p.conflate || mark <= 0;
+    Some(match (from, to) {
+        (Some(f), Some(t)) if unlimited(&f, f.sndhwm) || unlimited(&t, t.rcvhwm) => 0,
+        (Some(f), Some(t)) => f.sndhwm as u64 + t.rcvhwm as u64,
+        (Some(f), None) if unlimited(&f, f.sndhwm) => 0,
+        (Some(f), None) => f.sndhwm as u64,
+        (None, Some(t)) if unlimited(&t, t.rcvhwm) => 0,
+        (None, Some(t)) => t.rcvhwm as u64,
+        (None, None) => return None,
+    })
 }
 
 /// Low-water mark for a high-water mark: credit is returned in batches of this size.
@@ -123,8 +152,11 @@ pub struct PipeEnd {
     msgs_read: u64,
     /// Complete messages still to read before credit is returned to the writer.
     credit_countdown: u64,
-    /// This end's cached copy of its outbound high-water mark.
-    out_hwm: u64,
+    /// The inbound capacity `credit_countdown` was last fitted to.
+    in_hwm: u64,
+    /// This end's routing id was written (by its socket, or by an inproc peer that
+    /// connected to it).
+    routing_id_sent: bool,
     out_more: bool,
     /// The routing id the peer announced, once read.
     pub peer_routing_id: Option<Vec<u8>>,
@@ -169,6 +201,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         writer_waiting: [AtomicBool::new(false), AtomicBool::new(false)],
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
         hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
+        parts: Mutex::new([None, None]),
     });
     let (w0, r1) = queue();
     let (w1, r0) = queue();
@@ -182,7 +215,8 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         peer_read_cache: 0,
         msgs_read: 0,
         credit_countdown: lwm(hwm[1 - side]),
-        out_hwm: hwm[side],
+        in_hwm: hwm[1 - side],
+        routing_id_sent: false,
         out_more: false,
         peer_routing_id: None,
         conflate: false,
@@ -244,16 +278,56 @@ impl PipeEnd {
         self.notify_peer(PipeEvent::Hiccup(self.peer_id()));
     }
 
-    /// Sets both directions' high-water marks (0: unlimited): `out` caps what this end
-    /// writes, `inbound` what the peer writes.
-    pub fn set_hwms(&mut self, out: u64, inbound: u64) {
-        self.out_hwm = out;
-        self.shared.hwm[self.side].store(out, Ordering::Relaxed);
-        self.shared.hwm[self.peer()].store(inbound, Ordering::Relaxed);
+    /// Records the high-water marks of this end's socket (and of the peer socket, when
+    /// given) and recomputes both directions' capacities from what both sides last
+    /// announced. A socket announces again when its SNDHWM or RCVHWM changes, so the
+    /// change reaches pipes that already exist, as in libzmq 4.3.5.
+    pub fn announce_hwms(&mut self, mine: HwmPart, peer: Option<HwmPart>) {
+        let mut parts = self.shared.parts.lock();
+        parts[self.side] = Some(mine);
+        if peer.is_some() {
+            parts[self.peer()] = peer;
+        }
+        let (me, them) = (parts[self.side], parts[self.peer()]);
+        let mut out_changed = false;
+        if let Some(out) = capacity(me, them) {
+            out_changed = self.shared.hwm[self.side].swap(out, Ordering::Relaxed) != out;
+        }
+        if let Some(inbound) = capacity(them, me) {
+            self.shared.hwm[self.peer()].store(inbound, Ordering::Relaxed);
+        }
+        drop(parts);
+        self.fit_credit();
+        if out_changed {
+            // The reader returns the credit it holds back when it next finds the
+            // pipe empty (see `fit_credit`): make it look.
+            self.notify_peer(PipeEvent::ReadActivated(self.peer_id()));
+        }
+        // A peer waiting for room may have some now.
+        if self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst) {
+            self.notify_peer(PipeEvent::WriteActivated(self.peer_id()));
+        }
+    }
+
+    /// After the inbound capacity changed: returns the credit held back so far and
+    /// batches anew for the new mark, so a writer held to a lowered mark never waits
+    /// for a batch that cannot fill. Cheap when nothing changed: one load.
+    #[inline]
+    fn fit_credit(&mut self) {
+        let inbound = self.shared.hwm[self.peer()].load(Ordering::Relaxed);
+        if inbound != self.in_hwm {
+            self.in_hwm = inbound;
+            self.credit_countdown = lwm(inbound);
+            self.publish_credit();
+        }
     }
 
     /// Writes this end's routing id as the pipe's first message.
     pub fn send_routing_id(&mut self, id: &[u8]) {
+        if self.routing_id_sent {
+            return;
+        }
+        self.routing_id_sent = true;
         let mut msg = Msg::from_slice(id);
         msg.set_flags(flags::ROUTING_ID);
         self.writer.write(msg);
@@ -271,13 +345,10 @@ impl PipeEnd {
         if self.out_more {
             return true;
         }
-        if self.out_hwm == 0 || self.msgs_written - self.peer_read_cache < self.out_hwm {
-            return true;
-        }
-        // Looks full: the mark may have been raised since (a late bind), look again.
+        // Read each time: either socket may change the mark (SNDHWM, RCVHWM, a late
+        // bind) while the pipe lives.
         let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed);
-        self.out_hwm = hwm;
-        if hwm == 0 {
+        if hwm == 0 || self.msgs_written - self.peer_read_cache < hwm {
             return true;
         }
         let peer_read = &self.shared.msgs_read[self.peer()];
@@ -418,7 +489,11 @@ impl PipeEnd {
             // Nothing yet: mark the reader waiting, unless the routing id just arrived.
             return self.reader.check_read() && self.identify() && self.reader.check_read();
         }
-        self.reader.check_read()
+        if self.reader.check_read() {
+            return true;
+        }
+        self.fit_credit();
+        false
     }
 
     /// Reads one part, or None when empty (the pipe then waits for ActivateRead).
@@ -470,6 +545,7 @@ impl PipeEnd {
 
     #[inline]
     fn count_read(&mut self) {
+        self.fit_credit();
         self.msgs_read += 1;
         self.credit_countdown -= 1;
         if self.credit_countdown == 0 {
@@ -488,13 +564,17 @@ impl PipeEnd {
     }
 
     /// (outbound, inbound) queue sizes: complete messages this end wrote that the peer
-    /// has not yet been credited for reading, and parts waiting to be read here.
+    /// has not yet been credited for reading, and parts waiting to be read here (not
+    /// counting the peer's routing id, which is no message of the application's).
     pub fn queue_sizes(&self) -> (u64, u64) {
         let peer_read = self.shared.msgs_read[self.peer()].load(Ordering::Acquire);
-        (
-            self.msgs_written.saturating_sub(peer_read),
-            self.reader.pending(),
-        )
+        let pending = self.reader.pending();
+        let inbound = if self.peer_routing_id.is_none() {
+            pending.saturating_sub(1)
+        } else {
+            pending
+        };
+        (self.msgs_written.saturating_sub(peer_read), inbound)
     }
 
     /// True when the peer is gone and nothing is left to read.

@@ -26,7 +26,7 @@ use crate::io::{Control, IoThread, SocketLink};
 use crate::monitor::{Endpoints, MonitorSlot};
 use crate::msg::Msg;
 use crate::options::{self, Options};
-use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeId, Pipes};
+use crate::pipe::{pipe_pair, HwmPart, PeerInfo, PipeEnd, PipeEvent, PipeId, Pipes};
 use crate::signal::Signal;
 pub(crate) use handle::{SocketHandle, SocketRef};
 use mailbox::{Command, Mailbox};
@@ -100,6 +100,9 @@ pub struct SocketCore {
     signal: Arc<Signal>,
     ctx: Arc<Ctx>,
     rcvmore: bool,
+    /// This socket has seen its context terminate (libzmq's `_ctx_terminated`): from
+    /// then on options answer ETERM too, as they do in libzmq.
+    ctx_terminated: bool,
     bound: Vec<String>,
     connected: Vec<String>,
     last_endpoint: String,
@@ -140,6 +143,7 @@ impl SocketCore {
             signal,
             ctx,
             rcvmore: false,
+            ctx_terminated: false,
             bound: Vec::new(),
             connected: Vec::new(),
             last_endpoint: String::new(),
@@ -149,8 +153,21 @@ impl SocketCore {
         })
     }
 
-    fn check_alive(&self) -> ZResult<()> {
-        if self.ctx.is_terminating() {
+    /// ETERM once the context terminates; what libzmq checks after processing its
+    /// commands (send, recv, bind, connect, `ZMQ_EVENTS`...).
+    fn check_alive(&mut self) -> ZResult<()> {
+        if self.ctx_terminated || self.ctx.is_terminating() {
+            self.ctx_terminated = true;
+            return Err(Errno::ETERM);
+        }
+        Ok(())
+    }
+
+    /// ETERM once this socket has seen its context terminate: options stay usable
+    /// after `zmq_ctx_shutdown` until then (so a program can still set ZMQ_LINGER),
+    /// as in libzmq.
+    fn check_term_seen(&self) -> ZResult<()> {
+        if self.ctx_terminated {
             return Err(Errno::ETERM);
         }
         Ok(())
@@ -218,14 +235,27 @@ impl SocketCore {
             socket_id: self.id,
             sndhwm: self.options.sndhwm,
             rcvhwm: self.options.rcvhwm,
-            conflate: self.options.conflate,
+            conflate: self.options.effective_conflate(),
+            routing_id: self.options.routing_id.clone(),
+            hello_msg: self.hello_msg(),
+        }
+    }
+
+    /// ZMQ_HELLO_MSG, when this socket type sends one (empty: none).
+    fn hello_msg(&self) -> Vec<u8> {
+        let o = &self.options;
+        if o.can_send_hello_msg {
+            o.hello_msg.clone()
+        } else {
+            Vec::new()
         }
     }
 
     /// Adds a pipe end of ours to the socket.
     fn attach_pipe(&mut self, mut pipe: PipeEnd, endpoint: Option<String>) {
         pipe.attach(self.mailbox.clone());
-        pipe.conflate = self.options.conflate;
+        // A connecting peer's CONFLATE may already apply (see `connect`).
+        pipe.conflate |= self.options.effective_conflate();
         pipe.endpoint = endpoint;
         let id = pipe.id;
         self.pipes.insert(pipe);
@@ -241,10 +271,11 @@ impl SocketCore {
     fn attach_pending(&mut self, pending: PendingConnect, endpoint: &str) {
         let me = self.inproc_peer();
         let mut pipe = pending.pipe;
-        pipe.set_hwms(
-            pipe_hwm(&me, &pending.connecter),
-            pipe_hwm(&pending.connecter, &me),
-        );
+        pipe.announce_hwms(hwm_part(&me), Some(hwm_part(&pending.connecter)));
+        pipe.send_routing_id(&me.routing_id);
+        if !me.hello_msg.is_empty() {
+            pipe.write(Msg::from_slice(&me.hello_msg));
+        }
         self.attach_remote(
             pipe,
             PeerInfo {
@@ -397,7 +428,7 @@ impl SocketCore {
 
     pub fn connect(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
-        let (transport, name) = endpoint::parse(addr)?;
+        let (transport, name) = endpoint::parse_connect(addr)?;
         self.check_compatible(transport)?;
         match transport {
             Transport::Inproc => {
@@ -409,8 +440,23 @@ impl SocketCore {
                         Some(b) => (pipe_hwm(&me, b), pipe_hwm(b, &me)),
                         None => (if me.conflate { 0 } else { me.sndhwm as u64 }, 0),
                     };
-                    let (mut ours, theirs) = pipe_pair([out, inbound]);
+                    let (mut ours, mut theirs) = pipe_pair([out, inbound]);
+                    ours.announce_hwms(hwm_part(&me), binder.map(hwm_part));
+                    // As libzmq, the connecting socket's CONFLATE applies to both
+                    // directions of an inproc pipe.
+                    theirs.conflate = me.conflate;
                     ours.send_routing_id(&routing_id);
+                    if !me.hello_msg.is_empty() {
+                        ours.write(Msg::from_slice(&me.hello_msg));
+                    }
+                    // What the binder sends first, written on its behalf as libzmq
+                    // does, so it arrives whether or not the binder is busy.
+                    if let Some(b) = binder {
+                        theirs.send_routing_id(&b.routing_id);
+                        if !b.hello_msg.is_empty() {
+                            theirs.write(Msg::from_slice(&b.hello_msg));
+                        }
+                    }
                     mine = Some(ours);
                     theirs
                 });
@@ -522,8 +568,8 @@ impl SocketCore {
         ev
     }
 
-    pub fn ctx_terminating(&self) -> bool {
-        self.ctx.is_terminating()
+    pub fn ctx_terminating(&mut self) -> bool {
+        self.check_alive().is_err()
     }
 
     pub fn signal(&self) -> &Arc<Signal> {
@@ -532,7 +578,7 @@ impl SocketCore {
 
     /// `zmq_setsockopt`; `value` is None for a NULL pointer with length 0.
     pub fn set_option(&mut self, option: i32, value: Option<&[u8]>) -> ZResult<()> {
-        self.check_alive()?;
+        self.check_term_seen()?;
         if !options::option_available(option) {
             return Err(Errno::EINVAL);
         }
@@ -546,11 +592,19 @@ impl SocketCore {
             }
             return r;
         }
-        self.options.set_optval(option, value)
+        self.options.set_optval(option, value)?;
+        if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {
+            // As libzmq 4.3.5: the new mark reaches the pipes that already exist.
+            let mine = hwm_part(&self.inproc_peer());
+            for pipe in self.pipes.iter_mut() {
+                pipe.announce_hwms(mine, None);
+            }
+        }
+        Ok(())
     }
 
     pub fn get_option(&mut self, option: i32, out: &mut [u8]) -> ZResult<usize> {
-        self.check_alive()?;
+        self.check_term_seen()?;
         if !options::option_available(option) {
             return Err(Errno::EINVAL);
         }
@@ -558,6 +612,7 @@ impl SocketCore {
             ZMQ_TYPE => options::put_int(out, self.socket_type),
             ZMQ_RCVMORE => options::put_int_relaxed(out, self.rcvmore as i32),
             ZMQ_EVENTS => {
+                self.check_alive()?;
                 let ev = self.events();
                 options::put_int_relaxed(out, ev)
             }
@@ -660,6 +715,15 @@ fn net_transport(t: Transport) -> crate::io::Transport {
     match t {
         Transport::Ipc => crate::io::Transport::Ipc,
         _ => crate::io::Transport::Tcp,
+    }
+}
+
+/// The high-water marks a socket announces to its pipes.
+fn hwm_part(peer: &InprocPeer) -> HwmPart {
+    HwmPart {
+        sndhwm: peer.sndhwm,
+        rcvhwm: peer.rcvhwm,
+        conflate: peer.conflate,
     }
 }
 
