@@ -93,6 +93,9 @@ pub struct Ctx {
     /// Started on first use by a tcp or ipc endpoint.
     io_threads: Mutex<Vec<Arc<IoThread>>>,
     next_io: AtomicU64,
+    /// The process that made the context: a child forked from it must leave the
+    /// parent's threads and descriptors alone.
+    pid: u32,
 }
 
 impl Ctx {
@@ -109,7 +112,15 @@ impl Ctx {
             next_socket_id: AtomicU64::new(1),
             io_threads: Mutex::new(Vec::new()),
             next_io: AtomicU64::new(0),
+            pid: std::process::id(),
         })
+    }
+
+    /// True in a child process forked after the context was made: its I/O threads
+    /// are not there, and its descriptors are shared with the parent, which still
+    /// uses them.
+    pub fn forked(&self) -> bool {
+        std::process::id() != self.pid
     }
 
     #[inline]

@@ -298,21 +298,24 @@ impl Msg {
 
     /// A message holding a copy of `bytes`.
     pub fn from_slice(bytes: &[u8]) -> Msg {
+        Msg::try_from_slice(bytes).expect("out of memory")
+    }
+
+    /// A message holding a copy of `bytes`; ENOMEM when it cannot be allocated (the
+    /// C API's path: a caller's buffer may be larger than what can be copied).
+    pub fn try_from_slice(bytes: &[u8]) -> Result<Msg, crate::error::Errno> {
         if bytes.len() <= MAX_INLINE {
             let mut data = [0; MAX_INLINE];
             data[..bytes.len()].copy_from_slice(bytes);
-            Msg::with_body(Body::Inline {
+            return Ok(Msg::with_body(Body::Inline {
                 len: bytes.len() as u8,
                 data,
-            })
-        } else {
-            let buf = Buffer::alloc(bytes.len(), false).expect("out of memory");
-            // SAFETY: the fresh buffer has room for exactly bytes.len() bytes.
-            unsafe {
-                std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.header().data, bytes.len())
-            };
-            Msg::with_body(Body::Shared(buf))
+            }));
         }
+        let buf = Buffer::alloc(bytes.len(), false).ok_or(crate::error::Errno::ENOMEM)?;
+        // SAFETY: the fresh buffer has room for exactly bytes.len() bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.header().data, bytes.len()) };
+        Ok(Msg::with_body(Body::Shared(buf)))
     }
 
     /// A message over a caller's buffer, released by `ffn(data, hint)` when the last

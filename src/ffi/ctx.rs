@@ -25,8 +25,17 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(context: *mut c_void) -> c_int {
     ffi_call!(-1, {
-        handle::ctx(context)?.terminate()?;
-        handle::free_ctx(context)?;
+        let ctx = handle::ctx(context)?;
+        if ctx.forked() {
+            // A forked child: the threads and descriptors belong to the parent. The
+            // handle reads as terminated from now on; the rest is left untouched.
+            let taken = handle::free_ctx(context, true)?;
+            std::mem::forget((ctx, taken));
+            return Ok(0);
+        }
+        ctx.terminate()?;
+        drop(ctx);
+        drop(handle::free_ctx(context, false)?);
         Ok(0)
     })
 }

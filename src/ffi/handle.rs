@@ -74,7 +74,10 @@ pub fn ctx(p: *mut c_void) -> ZResult<Arc<Ctx>> {
 }
 
 /// Retires a context handle after termination: it reads as terminated from now on.
-pub fn free_ctx(p: *mut c_void) -> ZResult<()> {
+/// Returns the handle's reference to the context, for the caller to drop (or, in a
+/// forked child, to leak: there the record also stays out of the quarantine, whose
+/// lock a thread of the parent may have held at the fork).
+pub fn free_ctx(p: *mut c_void, forked: bool) -> ZResult<Option<Arc<Ctx>>> {
     let (handle, state) = ctx_record(p)?;
     let ctx = {
         let mut slot = handle.ctx.lock();
@@ -88,9 +91,10 @@ pub fn free_ctx(p: *mut c_void) -> ZResult<()> {
         );
         slot.take()
     };
-    drop(ctx);
-    TERMINATED.retire(handle);
-    Ok(())
+    if !forked {
+        TERMINATED.retire(handle);
+    }
+    Ok(ctx)
 }
 
 /// The socket behind a handle; ENOTSOCK for NULL, closed or foreign pointers.

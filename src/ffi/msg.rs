@@ -57,7 +57,7 @@ pub extern "C" fn zmq_msg_init_buffer(
 ) -> c_int {
     ffi_call!(-1, {
         let data = handle::bytes(buf, size)?;
-        handle::put_msg(msg, Msg::from_slice(data))?;
+        handle::put_msg(msg, Msg::try_from_slice(data)?)?;
         Ok(0)
     })
 }

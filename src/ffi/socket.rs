@@ -107,7 +107,7 @@ fn send_msg(s: *mut c_void, mut m: Msg, flags: c_int) -> ZResult<c_int> {
 pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     ffi_call!(-1, {
         let data = handle::bytes(buf, len)?;
-        send_msg(s, Msg::from_slice(data), flags)
+        send_msg(s, Msg::try_from_slice(data)?, flags)
     })
 }
 
@@ -191,7 +191,7 @@ pub extern "C" fn zmq_sendiov(
         let mut last = 0;
         for (i, part) in parts.iter().enumerate() {
             let data = handle::bytes(part.iov_base, part.iov_len)?;
-            let mut m = Msg::from_slice(data);
+            let mut m = Msg::try_from_slice(data)?;
             // As libzmq: the caller's flags apply to every part and SNDMORE is cleared
             // on the last, so without SNDMORE each buffer is a message of its own.
             let part_flags = if i + 1 < count {

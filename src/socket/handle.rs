@@ -115,6 +115,13 @@ impl SocketRef {
             );
             core
         };
+        if core.ctx.forked() {
+            // A forked child: the pipes, descriptors and threads are the parent's.
+            // The record is left out of the quarantine, whose lock a parent thread
+            // may have held at the fork.
+            std::mem::forget(core);
+            return Ok(());
+        }
         core.close();
         CLOSED.retire(self.handle);
         Ok(())
