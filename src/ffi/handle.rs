@@ -12,6 +12,7 @@ use crate::ctx::Ctx;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::socket::{SocketHandle, SocketRef};
+use crate::ticket::Ticket;
 use crate::util::quarantine::{handle_state, state_tag, Quarantine};
 
 /// Tags of live and terminated context records; negative as C ints (never a valid fd).
@@ -138,13 +139,27 @@ fn is_live_msg(p: *const zmq_msg_t) -> bool {
     magic == Msg::MAGIC
 }
 
-/// The live message stored in a `zmq_msg_t`; EFAULT otherwise.
+/// The live message stored in a `zmq_msg_t`; EFAULT otherwise, and for a copy made by
+/// value of a `zmq_msg_t` whose payload another copy already gave up (see
+/// `crate::ticket`).
 pub fn msg<'a>(p: *const zmq_msg_t) -> ZResult<&'a mut Msg> {
     if !is_live_msg(p) {
         return Err(Errno::EFAULT);
     }
     // SAFETY: the marker shows a Msg was written here by `put_msg` and not yet closed.
-    Ok(unsafe { &mut *(p as *mut Msg) })
+    let m = unsafe { &mut *(p as *mut Msg) };
+    if !m.ticket().is_valid() {
+        return Err(Errno::EFAULT);
+    }
+    Ok(m)
+}
+
+/// Gives a message that goes into a `zmq_msg_t` its ticket.
+fn ticketed(mut m: Msg) -> Msg {
+    if m.has_shared_payload() {
+        m.replace_ticket(Ticket::issue());
+    }
+    m
 }
 
 /// Stores a new message into a `zmq_msg_t` (whatever it held is overwritten, not dropped).
@@ -153,26 +168,43 @@ pub fn put_msg(p: *mut zmq_msg_t, m: Msg) -> ZResult<()> {
         return Err(Errno::EFAULT);
     }
     // SAFETY: zmq_msg_t is 64 bytes aligned to 8, enough for a Msg (asserted in msg.rs).
-    unsafe { std::ptr::write(p as *mut Msg, m) };
+    unsafe { std::ptr::write(p as *mut Msg, ticketed(m)) };
     Ok(())
 }
 
-/// Drops the message in a `zmq_msg_t` and marks it closed.
+/// Replaces the live message `slot` (from `msg`) with `m`, releasing the old one.
+pub fn store_msg(slot: &mut Msg, m: Msg) {
+    slot.replace_ticket(Ticket::default()).retire();
+    *slot = ticketed(m);
+}
+
+/// Drops the message in a `zmq_msg_t` and marks it closed. A copy made by value of a
+/// `zmq_msg_t` whose payload was already released is marked closed without touching
+/// the payload, and answers EFAULT.
 pub fn close_msg(p: *mut zmq_msg_t) -> ZResult<()> {
     if !is_live_msg(p) {
         return Err(Errno::EFAULT);
     }
-    // SAFETY: the marker shows a live Msg; after dropping it we overwrite the marker so
-    // a second close is detected.
-    unsafe {
-        std::ptr::drop_in_place(p as *mut Msg);
-        std::ptr::write_unaligned((p as *mut u8).add(Msg::MAGIC_OFFSET) as *mut u32, 0);
+    let mark_closed = || {
+        // SAFETY: 64 writable bytes of the caller's; only the marker word changes.
+        unsafe { std::ptr::write_unaligned((p as *mut u8).add(Msg::MAGIC_OFFSET) as *mut u32, 0) }
+    };
+    // SAFETY: the marker shows a Msg was written here.
+    let m = unsafe { &mut *(p as *mut Msg) };
+    if !m.ticket().retire() {
+        mark_closed();
+        return Err(Errno::EFAULT);
     }
+    // SAFETY: a live Msg whose payload this `zmq_msg_t` still holds; after dropping it
+    // the marker is overwritten so a second close is detected.
+    unsafe { std::ptr::drop_in_place(p as *mut Msg) };
+    mark_closed();
     Ok(())
 }
 
 /// Takes the message out of a `zmq_msg_t`, leaving an empty one.
 pub fn take_msg(p: *mut zmq_msg_t) -> ZResult<Msg> {
     let m = msg(p)?;
+    m.replace_ticket(Ticket::default()).retire();
     Ok(std::mem::take(m))
 }

@@ -7,6 +7,7 @@ use crate::abi::*;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::socket::SocketHandle;
+use crate::ticket::Ticket;
 
 #[no_mangle]
 pub extern "C" fn zmq_socket(context: *mut c_void, r#type: c_int) -> *mut c_void {
@@ -147,7 +148,13 @@ pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int
         let sock = handle::socket(s)?;
         let m = handle::msg(msg)?;
         let len = m.len();
-        sock.send(m, flags)?;
+        // The payload leaves the `zmq_msg_t` only if the send succeeds.
+        let ticket = m.replace_ticket(Ticket::default());
+        if let Err(e) = sock.send(m, flags) {
+            m.replace_ticket(ticket);
+            return Err(e);
+        }
+        ticket.retire();
         Ok(size_result(len))
     })
 }
@@ -159,7 +166,7 @@ pub extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int
         let slot = handle::msg(msg)?;
         let m = sock.recv(flags)?;
         let len = m.len();
-        *slot = m;
+        handle::store_msg(slot, m);
         Ok(size_result(len))
     })
 }
