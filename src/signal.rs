@@ -129,8 +129,10 @@ impl Signal {
         let spin_until = Instant::now() + SPIN_FOR;
         let mut spins = 0u32;
         loop {
+            // Consumed with a swap, which reads the latest notification: a plain store
+            // could overwrite a second one whose writes this thread has not seen yet.
             if self.state.load(Ordering::Acquire) == NOTIFIED {
-                self.state.store(IDLE, Ordering::Release);
+                self.state.swap(IDLE, Ordering::AcqRel);
                 return Wake::Notified;
             }
             if !spin {
@@ -151,7 +153,7 @@ impl Signal {
         {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                self.state.store(IDLE, Ordering::Release);
+                self.state.swap(IDLE, Ordering::AcqRel);
                 return Wake::Notified;
             }
             // Another thread of the program sleeps on this socket too (which libzmq
@@ -169,7 +171,7 @@ impl Signal {
                         Ordering::Acquire,
                     ) {
                         Err(NOTIFIED) => {
-                            self.state.store(IDLE, Ordering::Release);
+                            self.state.swap(IDLE, Ordering::AcqRel);
                             Wake::Notified
                         }
                         _ => Wake::TimedOut,
@@ -181,7 +183,7 @@ impl Signal {
             let interrupted = futex_wait(&self.state, SLEEPING, left);
             if self.state.load(Ordering::Acquire) != SLEEPING {
                 // Notified, or the other sleeper took the notification: look again.
-                self.state.store(IDLE, Ordering::Release);
+                self.state.swap(IDLE, Ordering::AcqRel);
                 return Wake::Notified;
             }
             if interrupted {
