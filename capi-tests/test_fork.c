@@ -47,6 +47,14 @@ static void run_child (void *ctx, void *push, void *pull, int close_first)
     close (out[0]);
 }
 
+/*  Lets the connection settle, then clears the socket's ZMQ_FD (a wake-up may
+    trail a delivery by a moment, which the edge contract allows). */
+static void quiet (void *pull)
+{
+    msleep (100);
+    CHECK_EQ (GET_INT (pull, ZMQ_EVENTS) & ZMQ_POLLIN, 0);
+}
+
 /*  The parent's connection still carries messages, and the child woke
     nothing: ZMQ_FD of the receiving socket is not readable. */
 static void check_parent (void *push, void *pull, int fd, const char *body)
@@ -55,8 +63,7 @@ static void check_parent (void *push, void *pull, int fd, const char *body)
     CHECK_EQ (poll (&p, 1, 0), 0);
     SEND_STR (push, body, 0);
     RECV_STR (pull, body, 0);
-    /*  Looked at, the socket clears its descriptor again. */
-    CHECK_EQ (GET_INT (pull, ZMQ_EVENTS) & ZMQ_POLLIN, 0);
+    quiet (pull);
 }
 
 int main (void)
@@ -73,8 +80,7 @@ int main (void)
     int fd = GET_INT (pull, ZMQ_FD);
     SEND_STR (push, "before", 0);
     RECV_STR (pull, "before", 0);
-    msleep (100);
-    CHECK_EQ (GET_INT (pull, ZMQ_EVENTS) & ZMQ_POLLIN, 0);
+    quiet (pull);
 
     run_child (ctx, push, pull, 1);
     check_parent (push, pull, fd, "after a child closed and terminated");

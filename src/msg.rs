@@ -488,6 +488,7 @@ impl Msg {
     }
 
     /// The ticket of a shared payload held in a `zmq_msg_t` (see `crate::ticket`).
+    #[inline]
     pub fn ticket(&self) -> Ticket {
         match &self.body {
             Body::Shared(_, ticket) => *ticket,
@@ -497,6 +498,7 @@ impl Msg {
 
     /// Gives a shared payload a ticket (none for other bodies, which a copy by value
     /// cannot release twice), returning the one it had.
+    #[inline]
     pub fn replace_ticket(&mut self, new: Ticket) -> Ticket {
         match &mut self.body {
             Body::Shared(_, ticket) => std::mem::replace(ticket, new),
@@ -505,6 +507,7 @@ impl Msg {
     }
 
     /// True when the payload is shared (it then takes a ticket in a `zmq_msg_t`).
+    #[inline]
     pub fn has_shared_payload(&self) -> bool {
         matches!(self.body, Body::Shared(..))
     }

@@ -39,8 +39,10 @@ pub enum Wake {
     Interrupted,
 }
 
-/// The readiness signal of one socket.
+/// The readiness signal of one socket. Cache lines of its own: its state word is
+/// written by the socket's thread and by every notifier.
 #[derive(Default)]
+#[repr(align(128))]
 pub struct Signal {
     state: AtomicU32,
     /// A command was queued since the owner last looked: lets send/recv skip the

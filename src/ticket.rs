@@ -132,15 +132,19 @@ impl Ticket {
     }
 
     /// False when the ticket was retired (the `zmq_msg_t` is a stale copy).
+    #[inline]
     pub fn is_valid(self) -> bool {
         self.slot == 0 || entry(self.slot).load(Ordering::Acquire) == self.generation
     }
 
     /// Retires the ticket; false when it was already retired (a stale copy).
+    #[inline]
     pub fn retire(self) -> bool {
-        if self.slot == 0 {
-            return true;
-        }
+        self.slot == 0 || self.retire_slot()
+    }
+
+    #[inline(never)]
+    fn retire_slot(self) -> bool {
         let retired = entry(self.slot)
             .compare_exchange(
                 self.generation,

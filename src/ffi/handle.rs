@@ -154,12 +154,13 @@ pub fn msg<'a>(p: *const zmq_msg_t) -> ZResult<&'a mut Msg> {
     Ok(m)
 }
 
-/// Gives a message that goes into a `zmq_msg_t` its ticket.
-fn ticketed(mut m: Msg) -> Msg {
+/// Gives a message just stored into a `zmq_msg_t` its ticket (in place: a message is
+/// 64 bytes, not worth copying around).
+#[inline]
+fn ticket_in_place(m: &mut Msg) {
     if m.has_shared_payload() {
         m.replace_ticket(Ticket::issue());
     }
-    m
 }
 
 /// Stores a new message into a `zmq_msg_t` (whatever it held is overwritten, not dropped).
@@ -168,14 +169,19 @@ pub fn put_msg(p: *mut zmq_msg_t, m: Msg) -> ZResult<()> {
         return Err(Errno::EFAULT);
     }
     // SAFETY: zmq_msg_t is 64 bytes aligned to 8, enough for a Msg (asserted in msg.rs).
-    unsafe { std::ptr::write(p as *mut Msg, ticketed(m)) };
+    unsafe {
+        std::ptr::write(p as *mut Msg, m);
+        ticket_in_place(&mut *(p as *mut Msg));
+    }
     Ok(())
 }
 
 /// Replaces the live message `slot` (from `msg`) with `m`, releasing the old one.
+#[inline]
 pub fn store_msg(slot: &mut Msg, m: Msg) {
     slot.replace_ticket(Ticket::default()).retire();
-    *slot = ticketed(m);
+    *slot = m;
+    ticket_in_place(slot);
 }
 
 /// Drops the message in a `zmq_msg_t` and marks it closed. A copy made by value of a

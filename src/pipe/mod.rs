@@ -10,7 +10,7 @@ mod queue;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -87,7 +87,9 @@ pub struct PeerInfo {
     pub endpoint: Option<String>,
 }
 
-/// State the two ends share; index `s` belongs to the end on side `s`.
+/// State the two ends share; index `s` belongs to the end on side `s`. Cache lines of
+/// its own: both threads read it per message and write it per batch.
+#[repr(align(128))]
 struct Shared {
     ids: [PipeId; 2],
     owner: [OnceCell<Arc<dyn PipeOwner>>; 2],
@@ -152,6 +154,9 @@ pub struct PipeEnd {
     msgs_read: u64,
     /// Complete messages still to read before credit is returned to the writer.
     credit_countdown: u64,
+    /// This end's copy of its outbound capacity, refreshed when the pipe looks full
+    /// and when the peer announces new marks (see `announce_hwms`).
+    out_hwm: u64,
     /// The inbound capacity `credit_countdown` was last fitted to.
     in_hwm: u64,
     /// This end's routing id was written (by its socket, or by an inproc peer that
@@ -215,6 +220,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         peer_read_cache: 0,
         msgs_read: 0,
         credit_countdown: lwm(hwm[1 - side]),
+        out_hwm: hwm[side],
         in_hwm: hwm[1 - side],
         routing_id_sent: false,
         out_more: false,
@@ -265,6 +271,11 @@ impl PipeEnd {
         if self.shared.closed[self.peer()].load(Ordering::Acquire) {
             self.peer_gone = true;
         }
+        // A peer's announcement made before this end had an owner told no one:
+        // either it is visible now, or the peer sees the owner and tells it (the
+        // fence pairs with the one in `announce_hwms`).
+        fence(Ordering::SeqCst);
+        self.refresh_hwm();
     }
 
     fn notify_peer(&self, event: PipeEvent) {
@@ -292,21 +303,33 @@ impl PipeEnd {
         let mut out_changed = false;
         if let Some(out) = capacity(me, them) {
             out_changed = self.shared.hwm[self.side].swap(out, Ordering::Relaxed) != out;
+            self.out_hwm = out;
         }
+        let mut in_changed = false;
         if let Some(inbound) = capacity(them, me) {
-            self.shared.hwm[self.peer()].store(inbound, Ordering::Relaxed);
+            in_changed = self.shared.hwm[self.peer()].swap(inbound, Ordering::Relaxed) != inbound;
         }
         drop(parts);
+        fence(Ordering::SeqCst);
         self.fit_credit();
         if out_changed {
             // The reader returns the credit it holds back when it next finds the
             // pipe empty (see `fit_credit`): make it look.
             self.notify_peer(PipeEvent::ReadActivated(self.peer_id()));
         }
-        // A peer waiting for room may have some now.
-        if self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst) {
+        // The writer at the other end refreshes its copy of the mark when told (and
+        // may have room now).
+        if in_changed {
+            self.shared.writer_waiting[self.peer()].store(false, Ordering::SeqCst);
+            self.notify_peer(PipeEvent::WriteActivated(self.peer_id()));
+        } else if self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst) {
             self.notify_peer(PipeEvent::WriteActivated(self.peer_id()));
         }
+    }
+
+    /// Takes up the outbound capacity the peer announced last (see `announce_hwms`).
+    pub fn refresh_hwm(&mut self) {
+        self.out_hwm = self.shared.hwm[self.side].load(Ordering::Relaxed);
     }
 
     /// After the inbound capacity changed: returns the credit held back so far and
@@ -345,10 +368,13 @@ impl PipeEnd {
         if self.out_more {
             return true;
         }
-        // Read each time: either socket may change the mark (SNDHWM, RCVHWM, a late
-        // bind) while the pipe lives.
+        if self.out_hwm == 0 || self.msgs_written - self.peer_read_cache < self.out_hwm {
+            return true;
+        }
+        // Looks full: the mark may have been raised since (a late bind), look again.
         let hwm = self.shared.hwm[self.side].load(Ordering::Relaxed);
-        if hwm == 0 || self.msgs_written - self.peer_read_cache < hwm {
+        self.out_hwm = hwm;
+        if hwm == 0 {
             return true;
         }
         let peer_read = &self.shared.msgs_read[self.peer()];
@@ -545,7 +571,6 @@ impl PipeEnd {
 
     #[inline]
     fn count_read(&mut self) {
-        self.fit_credit();
         self.msgs_read += 1;
         self.credit_countdown -= 1;
         if self.credit_countdown == 0 {

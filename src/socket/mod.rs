@@ -187,7 +187,8 @@ impl SocketCore {
                     }
                 }
                 Command::Pipe(PipeEvent::WriteActivated(id)) => {
-                    if self.pipes.get(id).is_some() {
+                    if let Some(p) = self.pipes.get_mut(id) {
+                        p.refresh_hwm();
                         self.pattern.write_activated(&mut self.pipes, id);
                     }
                 }
