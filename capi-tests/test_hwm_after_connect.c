@@ -5,8 +5,11 @@
     blocked sender. */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #define CAP 100000
 
@@ -101,20 +104,28 @@ int main (void)
     CHECK (pthread_join (thread, NULL) == 0);
     close_pair (push, pull);
 
-    /*  Over tcp, a connecting PUSH whose peer is not there yet queues up to
-        its own mark, as set after connect. */
-    push = SOCKET (ctx, ZMQ_PUSH);
-    pull = SOCKET (ctx, ZMQ_PULL);
-    CHECK_RC (zmq_bind (pull, "tcp://127.0.0.1:*"));
+    /*  Over tcp, a connecting PUSH whose peer is not there queues up to its
+        own mark, as set after connect. The port is held by a socket that
+        does not listen, so every attempt is refused. */
+    int held = socket (AF_INET, SOCK_STREAM, 0);
+    CHECK (held >= 0);
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    CHECK (bind (held, (struct sockaddr *) &addr, sizeof addr) == 0);
+    socklen_t addr_len = sizeof addr;
+    CHECK (getsockname (held, (struct sockaddr *) &addr, &addr_len) == 0);
     char endpoint[64];
-    size_t size = sizeof endpoint;
-    CHECK_RC (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, endpoint, &size));
-    CHECK_RC (zmq_close (pull));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d",
+              ntohs (addr.sin_port));
+    push = SOCKET (ctx, ZMQ_PUSH);
     CHECK_RC (zmq_connect (push, endpoint));
     SET_INT (push, ZMQ_SNDHWM, 5);
     CHECK_EQ (fill (push), 5);
     SET_INT (push, ZMQ_LINGER, 0);
     CHECK_RC (zmq_close (push));
+    close (held);
 
     CHECK_RC (zmq_ctx_term (ctx));
     return 0;
