@@ -11,10 +11,7 @@
 //! so a stale copy never reads or writes memory that was freed. Generations are 64
 //! bits wide: a slot is never reused with a generation a stale copy could hold.
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
-
-use parking_lot::Mutex;
 
 /// Slots per chunk of the table.
 const CHUNK: usize = 4096;
@@ -28,39 +25,36 @@ pub struct Ticket {
     generation: u64,
 }
 
-type Chunk = [AtomicU64; CHUNK];
+/// A chunk of slots: each slot's generation, and its link in the free list.
+struct Chunk {
+    generation: [AtomicU64; CHUNK],
+    next_free: [AtomicU32; CHUNK],
+}
 
 /// The table: chunks made on demand, never freed.
 static CHUNKS: [AtomicPtr<Chunk>; MAX_CHUNKS] =
     [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_CHUNKS];
 /// Slots handed out so far (slot numbers start at 1).
 static USED: AtomicU32 = AtomicU32::new(0);
-/// Free slots beyond what threads keep for themselves.
-static FREE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// The free list, a lock-free stack: its top slot (low 32 bits, 0 when empty) and a
+/// count of pushes and pops (high 32 bits), so a pop never mistakes a top that was
+/// popped and pushed back meanwhile for an unchanged one. No thread-local state:
+/// thread-locals cost a call each in a shared library.
+static FREE_TOP: AtomicU64 = AtomicU64::new(0);
 
-/// Free slots a thread keeps at most before giving half back.
-const CACHE_MAX: usize = 256;
-
-/// A thread's own free slots; given back when the thread ends.
-struct Cache(Vec<u32>);
-
-impl Drop for Cache {
-    fn drop(&mut self) {
-        FREE.lock().append(&mut self.0);
-    }
-}
-
-thread_local! {
-    static CACHE: RefCell<Cache> = const { RefCell::new(Cache(Vec::new())) };
-}
-
-/// The generation word of a slot (the slot exists).
-fn entry(slot: u32) -> &'static AtomicU64 {
+/// The chunk holding a slot (the slot exists).
+fn chunk(slot: u32) -> (&'static Chunk, usize) {
     let index = slot as usize - 1;
     let chunk = CHUNKS[index / CHUNK].load(Ordering::Acquire);
     // SAFETY: slots are handed out only after their chunk was published, and chunks
     // are never freed.
-    unsafe { &(*chunk)[index % CHUNK] }
+    (unsafe { &*chunk }, index % CHUNK)
+}
+
+/// The generation word of a slot (the slot exists).
+fn entry(slot: u32) -> &'static AtomicU64 {
+    let (c, i) = chunk(slot);
+    &c.generation[i]
 }
 
 /// A slot never used before, making its chunk if needed; None when the table is full.
@@ -72,7 +66,10 @@ fn new_slot() -> Option<u32> {
     let index = slot as usize - 1;
     let cell = CHUNKS.get(index / CHUNK)?;
     if cell.load(Ordering::Acquire).is_null() {
-        let fresh = Box::into_raw(Box::new([const { AtomicU64::new(0) }; CHUNK]));
+        let fresh = Box::into_raw(Box::new(Chunk {
+            generation: [const { AtomicU64::new(0) }; CHUNK],
+            next_free: [const { AtomicU32::new(0) }; CHUNK],
+        }));
         if cell
             .compare_exchange(
                 std::ptr::null_mut(),
@@ -90,32 +87,32 @@ fn new_slot() -> Option<u32> {
 }
 
 fn take_slot() -> Option<u32> {
-    let cached = CACHE
-        .try_with(|c| {
-            let mut c = c.borrow_mut();
-            if c.0.is_empty() {
-                let mut free = FREE.lock();
-                let keep = free.len().saturating_sub(CACHE_MAX / 2);
-                c.0.extend(free.drain(keep..));
-            }
-            c.0.pop()
-        })
-        .ok()
-        .flatten();
-    cached.or_else(new_slot)
+    let mut top = FREE_TOP.load(Ordering::Acquire);
+    loop {
+        let slot = top as u32;
+        if slot == 0 {
+            return new_slot();
+        }
+        let (c, i) = chunk(slot);
+        let next = c.next_free[i].load(Ordering::Relaxed);
+        let popped = ((top >> 32).wrapping_add(1) << 32) | next as u64;
+        match FREE_TOP.compare_exchange_weak(top, popped, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return Some(slot),
+            Err(now) => top = now,
+        }
+    }
 }
 
 fn give_slot(slot: u32) {
-    let kept = CACHE.try_with(|c| {
-        let mut c = c.borrow_mut();
-        c.0.push(slot);
-        if c.0.len() > CACHE_MAX {
-            let half = c.0.len() / 2;
-            FREE.lock().extend(c.0.drain(..half));
+    let (c, i) = chunk(slot);
+    let mut top = FREE_TOP.load(Ordering::Relaxed);
+    loop {
+        c.next_free[i].store(top as u32, Ordering::Relaxed);
+        let pushed = ((top >> 32).wrapping_add(1) << 32) | slot as u64;
+        match FREE_TOP.compare_exchange_weak(top, pushed, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(now) => top = now,
         }
-    });
-    if kept.is_err() {
-        FREE.lock().push(slot);
     }
 }
 
@@ -143,7 +140,6 @@ impl Ticket {
         self.slot == 0 || self.retire_slot()
     }
 
-    #[inline(never)]
     fn retire_slot(self) -> bool {
         let retired = entry(self.slot)
             .compare_exchange(
@@ -178,6 +174,28 @@ mod tests {
         assert!(!copy.is_valid());
         assert!(second.retire());
         assert!(Ticket::default().is_valid());
+    }
+
+    #[test]
+    fn slots_come_back_through_the_free_list() {
+        let tickets: Vec<Ticket> = (0..100).map(|_| Ticket::issue()).collect();
+        let slots: std::collections::HashSet<u32> = tickets.iter().map(|t| t.slot).collect();
+        assert_eq!(slots.len(), 100, "live tickets never share a slot");
+        for t in &tickets {
+            assert!(t.retire());
+        }
+        let again: Vec<Ticket> = (0..100).map(|_| Ticket::issue()).collect();
+        assert!(
+            again.iter().all(|t| slots.contains(&t.slot)),
+            "slots are reused"
+        );
+        for (old, new) in tickets.iter().zip(&again) {
+            assert!(!old.is_valid());
+            assert!(new.is_valid());
+        }
+        for t in again {
+            assert!(t.retire());
+        }
     }
 
     #[test]
