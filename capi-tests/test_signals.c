@@ -137,6 +137,29 @@ static void test_style (enum style style)
     CHECK_ERR (zmq_recv (a, buf, sizeof buf, 0), ETERM);
     CHECK_RC (zmq_close (a));
     CHECK_RC (zmq_ctx_term (ctx));
+
+    /*  zmq_ctx_term waiting for a lingering message (LINGER -1, its peer not
+        up yet): interrupted too; the message still goes out when the peer
+        comes, and a later call returns. */
+    void *peer_ctx = CHECK_PTR (zmq_ctx_new ());
+    void *probe = PLAIN_SOCKET (peer_ctx, ZMQ_PULL);
+    CHECK_RC (zmq_bind (probe, "tcp://127.0.0.1:*"));
+    char ep[256];
+    size_t ep_len = sizeof ep;
+    CHECK_RC (zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, ep, &ep_len));
+    CHECK_RC (zmq_close (probe));
+    void *late_ctx = CHECK_PTR (zmq_ctx_new ());
+    void *push = PLAIN_SOCKET (late_ctx, ZMQ_PUSH);
+    CHECK_RC (zmq_connect (push, ep));
+    SEND_STR (push, "late", 0);
+    CHECK_RC (zmq_close (push));
+    EXPECT_EINTR (zmq_ctx_term (late_ctx));
+    void *receiver = SOCKET (peer_ctx, ZMQ_PULL);
+    CHECK_RC (zmq_bind (receiver, ep));
+    RECV_STR (receiver, "late", 0);
+    CHECK_RC (zmq_ctx_term (late_ctx));
+    CHECK_RC (zmq_close (receiver));
+    CHECK_RC (zmq_ctx_term (peer_ctx));
 }
 
 int main (void)

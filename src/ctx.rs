@@ -250,10 +250,13 @@ impl Ctx {
         st.inproc.clear();
         st.pending.clear();
         drop(st);
-        let threads = std::mem::take(&mut *self.io_threads.lock());
-        for t in threads {
-            t.stop();
+        // Lingering sessions finish first; a signal interrupts the wait (EINTR) and
+        // a later call resumes it.
+        let threads = self.io_threads.lock().clone();
+        for t in &threads {
+            t.stop()?;
         }
+        self.io_threads.lock().clear();
         Ok(())
     }
 

@@ -35,6 +35,7 @@ use crate::error::{Errno, ZResult};
 use crate::monitor::MonitorSlot;
 use crate::options::Options;
 use crate::pipe::{PipeAcceptor, PipeEvent, PipeOwner};
+use crate::signal::{Signal, Wake};
 
 pub(crate) use session::{session_pipe, SessionPipe};
 pub(crate) use transport::{listen, Listening, Target, Transport};
@@ -158,6 +159,12 @@ impl PipeOwner for SessionOwner {
 pub(crate) struct IoThread {
     mailbox: IoMailbox,
     handle: Mutex<Option<JoinHandle<()>>>,
+    /// Stop was sent (once).
+    stopping: AtomicBool,
+    /// The thread's loop has ended (set before `exited` is notified).
+    done: Arc<AtomicBool>,
+    /// Wakes a `stop` waiting for the end, interruptibly.
+    exited: Arc<Signal>,
 }
 
 impl IoThread {
@@ -174,13 +181,21 @@ impl IoThread {
         } else {
             format!("{name_prefix}/ZMQbg/IO/{index}")
         };
+        let done = Arc::new(AtomicBool::new(false));
+        let exited = Arc::new(Signal::new());
+        let (thread_done, thread_exited) = (done.clone(), exited.clone());
         let handle = crate::util::thread::spawn_blocking_signals(name, move || {
-            event_loop::EventLoop::new(poll, clock::SystemClock, commands, wake, own).run()
+            event_loop::EventLoop::new(poll, clock::SystemClock, commands, wake, own).run();
+            thread_done.store(true, Ordering::Release);
+            thread_exited.notify();
         })
         .map_err(|_| Errno::EMTHREAD)?;
         Ok(IoThread {
             mailbox,
             handle: Mutex::new(Some(handle)),
+            stopping: AtomicBool::new(false),
+            done,
+            exited,
         })
     }
 
@@ -188,12 +203,23 @@ impl IoThread {
         self.mailbox.send(IoCommand::Control(Box::new(control)));
     }
 
-    /// Asks the thread to finish and waits for it (after lingering sessions end).
-    pub(crate) fn stop(&self) {
-        self.send(Control::Stop);
+    /// Asks the thread to finish and waits for it (after lingering sessions end). EINTR
+    /// when a signal handler ran meanwhile, as zmq_ctx_term returns; calling again goes
+    /// on waiting.
+    pub(crate) fn stop(&self) -> ZResult<()> {
+        if !self.stopping.swap(true, Ordering::AcqRel) {
+            self.send(Control::Stop);
+        }
+        while !self.done.load(Ordering::Acquire) {
+            if self.exited.wait(None, false) == Wake::Interrupted {
+                return Err(Errno::EINTR);
+            }
+        }
+        // The loop has ended: the join waits only for the thread's last instructions.
         if let Some(h) = self.handle.lock().take() {
             let _ = h.join();
         }
+        Ok(())
     }
 }
 
