@@ -405,6 +405,12 @@ impl Session {
             return;
         };
         let live = matches!(self.wire, Wire::Live(_));
+        if let (PipeEvent::WriteActivated(id), Some(p)) = (event, self.pipe.as_mut()) {
+            if id == pipe_id {
+                // The socket may have changed its RCVHWM: take up the new capacity.
+                p.refresh_hwm();
+            }
+        }
         match event {
             PipeEvent::ReadActivated(id) if id == pipe_id && live => self.flush(io),
             PipeEvent::WriteActivated(id) if id == pipe_id && live && self.deliver_pending() => {
