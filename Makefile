@@ -19,7 +19,7 @@ INSTALL_DIR := build/install
 ABI_FILE ?= ../shared/abi/zmq-4.3.5.abi
 CFLAGS_EXAMPLE := -std=c11 -Wall -Wextra -Werror
 
-.PHONY: all release install hello test cargo-test abi-check package-check \
+.PHONY: all release install hello test cargo-test loom abi-check package-check \
         perf-smoke pyzmq-smoke capi-test clean distclean
 
 all: hello
@@ -67,6 +67,7 @@ hello: install
 test: all
 	@failed=""; \
 	$(MAKE) --no-print-directory cargo-test || failed="$$failed cargo-test"; \
+	$(MAKE) --no-print-directory loom || failed="$$failed loom"; \
 	$(MAKE) --no-print-directory abi-check || failed="$$failed abi-check"; \
 	$(MAKE) --no-print-directory package-check || failed="$$failed package-check"; \
 	$(MAKE) --no-print-directory perf-smoke || failed="$$failed perf-smoke"; \
@@ -78,6 +79,14 @@ test: all
 cargo-test:
 	@echo "== cargo test --release"
 	@$(CARGO) test --release -q 2>&1 \
+	  | sed -e '/^$$/d' -e '/^running 0 tests/d' -e '/test result: ok. 0 passed/d'
+
+# The wake-up protocol (src/signal/wake.rs) model-checked with loom: a crate of its
+# own (tests/loom), so the library never depends on loom.
+loom:
+	@echo "== loom model of the wake-up protocol"
+	@cd tests/loom && RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=$(CURDIR)/target/loom \
+	  $(CARGO) test --release -q 2>&1 \
 	  | sed -e '/^$$/d' -e '/^running 0 tests/d' -e '/test result: ok. 0 passed/d'
 
 abi-check:

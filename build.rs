@@ -30,6 +30,8 @@ const ABI_TYPES: [&str; 4] = [
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(zmq_draft_api)");
+    // `tests/loom` builds the wake-up protocol (src/signal/wake.rs) with `--cfg loom`.
+    println!("cargo::rustc-check-cfg=cfg(loom)");
     println!("cargo::rustc-cfg=zmq_draft_api");
     println!("cargo::rustc-cdylib-link-arg=-Wl,-soname,libzmq.so.5");
     for input in [

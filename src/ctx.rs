@@ -239,10 +239,11 @@ impl Ctx {
     pub fn terminate(&self) -> ZResult<()> {
         self.shutdown();
         loop {
+            let seen = self.all_closed.epoch();
             if self.state.lock().sockets.is_empty() {
                 break;
             }
-            if self.all_closed.wait(None, false) == Wake::Interrupted {
+            if self.all_closed.wait(seen, None, false) == Wake::Interrupted {
                 return Err(Errno::EINTR);
             }
         }

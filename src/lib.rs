@@ -15,6 +15,7 @@ pub(crate) mod msg;
 pub(crate) mod options;
 pub(crate) mod pattern;
 pub(crate) mod pipe;
+pub(crate) mod poller;
 pub(crate) mod signal;
 pub(crate) mod socket;
 pub(crate) mod ticket;

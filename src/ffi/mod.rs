@@ -4,10 +4,12 @@
 //! `Err(Errno)` into libzmq's failure value with `errno` set through libc.
 
 mod ctx;
+mod draft;
 pub(crate) mod handle;
 mod monitor;
 mod msg;
 mod poll;
+mod poller;
 mod proxy;
 mod socket;
 pub(crate) mod util;

@@ -171,11 +171,16 @@ pub extern "C" fn zmq_msg_routing_id(msg: *mut zmq_msg_t) -> u32 {
 pub extern "C" fn zmq_msg_set_group(msg: *mut zmq_msg_t, group: *const c_char) -> c_int {
     ffi_call!(-1, {
         let m = handle::msg(msg)?;
-        let g = handle::c_str(group)?;
-        if g.len() > ZMQ_GROUP_MAX_LENGTH as usize {
+        if group.is_null() {
             return Err(Errno::EINVAL);
         }
-        m.set_group(Some(CString::new(g).map_err(|_| Errno::EINVAL)?));
+        // SAFETY: non-NULL, and the C API requires a NUL-terminated string (of any
+        // bytes, as libzmq's groups are).
+        let g = unsafe { std::ffi::CStr::from_ptr(group) };
+        if g.to_bytes().len() > ZMQ_GROUP_MAX_LENGTH as usize {
+            return Err(Errno::EINVAL);
+        }
+        m.set_group(Some(CString::from(g)));
         Ok(0)
     })
 }

@@ -1,54 +1,149 @@
-//! `zmq_poll`: readiness of sockets and plain file descriptors, with a timeout.
+//! `zmq_poll` and `zmq_ppoll`: readiness of sockets and plain file descriptors, with a
+//! timeout (and, for `zmq_ppoll`, a signal mask while waiting).
 //!
-//! Sockets are checked directly; to sleep, the thread polls each socket's `ZMQ_FD`
-//! eventfd together with the plain descriptors, after a short spin that catches
-//! replies arriving within microseconds without a system call.
+//! A call that finds something ready at once looks at each socket directly, as
+//! libzmq does. A call that has to wait builds a `PollSet` (the machinery of
+//! `zmq_poller`), which the thread keeps for its next call: a program that polls the
+//! same items in a loop gets lasting registrations, so a later call skips every socket
+//! that cannot have become ready since (see `crate::poller`) and sleeps in one
+//! poll(2) whatever the number of sockets.
 
+use std::cell::RefCell;
 use std::ffi::{c_int, c_long, c_short};
 use std::time::{Duration, Instant};
 
 use super::{ffi_call, handle};
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
+use crate::poller::{self, PollSet, SigMask};
+use crate::socket::SocketRef;
 
-/// How long zmq_poll re-checks sockets before it sleeps in poll(2).
-const SPIN_FOR: Duration = Duration::from_micros(20);
-
-fn now_plus_ms(ms: c_long) -> Instant {
-    Instant::now() + Duration::from_millis(ms as u64)
+/// Where an item of the cached set is: a socket of the set, or a descriptor.
+#[derive(Clone, Copy)]
+enum Slot {
+    Socket(usize),
+    Fd(usize),
 }
 
-/// One pass: fills `revents` of every item; returns how many are ready.
+/// The set a thread's last waiting `zmq_poll` built, reused while the items stay the
+/// same sockets (same handles, not closed since), descriptors and events.
+struct Cached {
+    set: PollSet,
+    key: Vec<(usize, c_int, c_short)>,
+    socks: Vec<Option<SocketRef>>,
+    slots: Vec<Slot>,
+}
+
+thread_local! {
+    static CACHE: RefCell<Option<Cached>> = const { RefCell::new(None) };
+}
+
+impl Cached {
+    fn matches(&self, items: &[zmq_pollitem_t], socks: &[Option<SocketRef>]) -> bool {
+        self.key.len() == items.len()
+            && self.set.is_own()
+            && self
+                .key
+                .iter()
+                .zip(items)
+                .all(|(k, i)| *k == (i.socket as usize, i.fd, i.events))
+            && self.socks.iter().zip(socks).all(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => a.same_socket(b),
+                (None, None) => true,
+                _ => false,
+            })
+    }
+
+    fn build(items: &[zmq_pollitem_t], socks: &[Option<SocketRef>]) -> ZResult<Cached> {
+        let mut set = PollSet::new()?;
+        let mut slots = Vec::with_capacity(items.len());
+        for (i, (item, sock)) in items.iter().zip(socks).enumerate() {
+            let slot = match sock {
+                Some(sock) => {
+                    // A socket listed twice is watched once, for all its items' events.
+                    let earlier = socks[..i]
+                        .iter()
+                        .position(|s| s.as_ref().is_some_and(|s| s.same_socket(sock)));
+                    match earlier.map(|e| slots[e]) {
+                        Some(Slot::Socket(j)) => {
+                            let want = set.sockets[j].want | item.events as i32;
+                            set.set_want(j, want);
+                            Slot::Socket(j)
+                        }
+                        _ => Slot::Socket(set.add_socket(*sock, item.events as i32)?),
+                    }
+                }
+                None => Slot::Fd(set.add_fd_always(item.fd, item.events)),
+            };
+            slots.push(slot);
+        }
+        Ok(Cached {
+            set,
+            key: items
+                .iter()
+                .map(|i| (i.socket as usize, i.fd, i.events))
+                .collect(),
+            socks: socks.to_vec(),
+            slots,
+        })
+    }
+
+    /// One pass over the items with the cached set.
+    fn pass(&mut self, items: &mut [zmq_pollitem_t], sigmask: &SigMask) -> ZResult<c_int> {
+        self.set.refresh_fds(sigmask)?;
+        let mut ready = 0;
+        for (item, slot) in items.iter_mut().zip(&self.slots) {
+            item.revents = match *slot {
+                Slot::Socket(j) => (self.set.socket_events(j)? as c_short) & item.events,
+                Slot::Fd(k) => self.set.fd_revents(k),
+            };
+            if item.revents != 0 {
+                ready += 1;
+            }
+        }
+        Ok(ready)
+    }
+}
+
+/// One pass without a set: fills `revents` of every item; returns how many are ready.
 ///
 /// Plain descriptors are looked at first, as libzmq's single poll(2) over all items
 /// does: a program may poll a socket's own `ZMQ_FD` as a plain item next to the socket,
 /// and looking at the socket (`ZMQ_EVENTS`) clears that descriptor.
-fn check_items(items: &mut [zmq_pollitem_t]) -> ZResult<c_int> {
+fn direct_pass(
+    items: &mut [zmq_pollitem_t],
+    socks: &[Option<SocketRef>],
+    sigmask: &SigMask,
+) -> ZResult<c_int> {
     let mut ready = 0;
-    if items.iter().any(|item| item.socket.is_null()) {
-        let mut only_fds: Vec<libc::pollfd> = items
+    let plain = socks.iter().filter(|s| s.is_none()).count();
+    if plain > 0 || sigmask.is_some() {
+        let mut fds: Vec<libc::pollfd> = items
             .iter()
-            .filter(|item| item.socket.is_null())
-            .map(plain_pollfd)
+            .zip(socks)
+            .filter(|(_, s)| s.is_none())
+            .map(|(item, _)| libc::pollfd {
+                fd: item.fd,
+                events: poller::poll_events(item.events),
+                revents: 0,
+            })
             .collect();
-        sys_poll(&mut only_fds, 0)?;
-        let mut it = only_fds.iter();
-        for item in items.iter_mut().filter(|i| i.socket.is_null()) {
+        poller::sys_poll(&mut fds, Some(Duration::ZERO), sigmask)?;
+        let mut it = fds.iter();
+        for (item, _) in items.iter_mut().zip(socks).filter(|(_, s)| s.is_none()) {
             if let Some(p) = it.next() {
-                item.revents = fd_revents(p.revents);
+                item.revents = poller::zmq_revents(p.revents);
                 if item.revents != 0 {
                     ready += 1;
                 }
             }
         }
     }
-    for item in items.iter_mut() {
-        if item.socket.is_null() {
+    for (item, sock) in items.iter_mut().zip(socks) {
+        let Some(sock) = sock else {
             continue;
-        }
-        item.revents = 0;
-        let sock = handle::socket(item.socket)?;
-        let mut core = sock.lock()?;
+        };
+        let mut core = sock.lock_quiet()?;
         if core.ctx_terminating() {
             return Err(Errno::ETERM);
         }
@@ -61,162 +156,122 @@ fn check_items(items: &mut [zmq_pollitem_t]) -> ZResult<c_int> {
     Ok(ready)
 }
 
-/// Maps poll(2) results as libzmq does: any condition other than in/out/pri
-/// (hang-up, error, invalid fd) is reported as ZMQ_POLLERR.
-fn fd_revents(got: c_short) -> c_short {
-    let mut r = 0;
-    if got & libc::POLLIN != 0 {
-        r |= ZMQ_POLLIN as c_short;
-    }
-    if got & libc::POLLOUT != 0 {
-        r |= ZMQ_POLLOUT as c_short;
-    }
-    if got & libc::POLLPRI != 0 {
-        r |= ZMQ_POLLPRI as c_short;
-    }
-    if got & !(libc::POLLIN | libc::POLLOUT | libc::POLLPRI) != 0 {
-        r |= ZMQ_POLLERR as c_short;
-    }
-    r
-}
-
-fn sys_poll(fds: &mut [libc::pollfd], timeout_ms: c_int) -> ZResult<c_int> {
-    // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
-    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
-    if rc < 0 {
-        let e = std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EINTR);
-        return Err(Errno(e));
-    }
-    Ok(rc)
-}
-
-/// The pollfd for a plain-descriptor item.
-fn plain_pollfd(item: &zmq_pollitem_t) -> libc::pollfd {
-    let mut events = 0;
-    if item.events & ZMQ_POLLIN as c_short != 0 {
-        events |= libc::POLLIN;
-    }
-    if item.events & ZMQ_POLLOUT as c_short != 0 {
-        events |= libc::POLLOUT;
-    }
-    if item.events & ZMQ_POLLPRI as c_short != 0 {
-        events |= libc::POLLPRI;
-    }
-    libc::pollfd {
-        fd: item.fd,
-        events,
-        revents: 0,
-    }
-}
-
-/// The descriptors to sleep on: each socket's eventfd, and the plain fds.
-fn sleep_set(items: &[zmq_pollitem_t]) -> ZResult<Vec<libc::pollfd>> {
-    items
+/// The body of zmq_poll and zmq_ppoll over a checked item array.
+pub(crate) fn poll_items(
+    items: &mut [zmq_pollitem_t],
+    timeout: c_long,
+    sigmask: SigMask,
+) -> ZResult<c_int> {
+    let socks = items
         .iter()
-        .map(|item| {
-            if item.socket.is_null() {
-                Ok(plain_pollfd(item))
+        .map(|i| {
+            if i.socket.is_null() {
+                Ok(None)
             } else {
-                let sock = handle::socket(item.socket)?;
-                let fd = sock.lock()?.signal().fd()?;
-                Ok(libc::pollfd {
-                    fd,
-                    events: libc::POLLIN,
-                    revents: 0,
-                })
+                handle::socket(i.socket).map(Some)
             }
         })
-        .collect()
-}
-
-/// Whether a polled socket has a peer in this process (see `Pipes::has_local`).
-fn any_local_peer(items: &[zmq_pollitem_t]) -> ZResult<bool> {
-    for item in items.iter().filter(|i| !i.socket.is_null()) {
-        if handle::socket(item.socket)?.lock()?.pipes.has_local() {
-            return Ok(true);
+        .collect::<ZResult<Vec<_>>>()?;
+    let mut cached = CACHE.with(|c| c.borrow_mut().take());
+    if let Some(c) = cached.take_if(|c| !c.matches(items, &socks)) {
+        if c.set.is_own() {
+            drop(c);
+        } else {
+            // A forked child: the set's descriptor and the sockets are the parent's.
+            std::mem::forget(c);
         }
     }
-    Ok(false)
+    let deadline = (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout as u64));
+    let result = poll_with(items, &socks, &mut cached, timeout, deadline, &sigmask);
+    if cached.is_some() {
+        CACHE.with(|c| *c.borrow_mut() = cached);
+    }
+    result
 }
 
-/// The body of zmq_poll over a checked item array.
-pub(crate) fn poll_items(items: &mut [zmq_pollitem_t], timeout: c_long) -> ZResult<c_int> {
-    let deadline = (timeout > 0).then(|| now_plus_ms(timeout));
-    // Built only when the call has to sleep: most calls find something ready at once.
-    let mut fds: Vec<libc::pollfd> = Vec::new();
-    // Decided when first needed: most calls find something ready at once.
-    let mut spin_until = None;
-    let has_plain_fds = items.iter().any(|i| i.socket.is_null());
-    loop {
-        let ready = check_items(items)?;
+fn poll_with(
+    items: &mut [zmq_pollitem_t],
+    socks: &[Option<SocketRef>],
+    cached: &mut Option<Cached>,
+    timeout: c_long,
+    deadline: Option<Instant>,
+    sigmask: &SigMask,
+) -> ZResult<c_int> {
+    if cached.is_none() {
+        // Most calls find something ready at once: no need to register anything.
+        let ready = direct_pass(items, socks, sigmask)?;
         if ready > 0 || timeout == 0 {
             return Ok(ready);
         }
-        let now = Instant::now();
-        if deadline.is_some_and(|d| now >= d) {
+        *cached = Some(Cached::build(items, socks)?);
+    }
+    let c = cached.as_mut().expect("built above");
+    let mut spin = None;
+    loop {
+        let seen = c.set.epoch();
+        let ready = c.pass(items, sigmask)?;
+        if ready > 0 || timeout == 0 {
+            return Ok(ready);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(0);
         }
-        if !has_plain_fds {
-            let until = match spin_until {
-                Some(until) => until,
-                None => *spin_until.insert(if any_local_peer(items)? {
-                    now + SPIN_FOR
-                } else {
-                    now
-                }),
-            };
-            if now < until {
-                std::hint::spin_loop();
-                continue;
-            }
-        }
-        let wait_ms = match deadline {
-            None => -1,
-            Some(d) => {
-                d.saturating_duration_since(now)
-                    .as_millis()
-                    .min(i32::MAX as u128) as c_int
-                    + 1
-            }
-        };
-        if fds.is_empty() {
-            fds = sleep_set(items)?;
-            // The eventfds may have been created just now: look again before sleeping.
-            continue;
-        }
-        for f in fds.iter_mut() {
-            f.revents = 0;
-        }
-        sys_poll(&mut fds, wait_ms)?;
+        c.set.sleep(seen, deadline, sigmask, &mut spin)?;
     }
+}
+
+/// zmq_poll's and zmq_ppoll's checks before anything else, as libzmq makes them.
+fn checked_items<'a>(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+    sigmask: &SigMask,
+) -> ZResult<Option<&'a mut [zmq_pollitem_t]>> {
+    if nitems < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if nitems == 0 {
+        if timeout != 0 {
+            // As libzmq: a plain sleep, cut short by a signal handler (EINTR).
+            let t = (timeout > 0).then(|| Duration::from_millis(timeout as u64));
+            poller::sleep_only(t, sigmask)?;
+        }
+        return Ok(None);
+    }
+    if items.is_null() {
+        return Err(Errno::EFAULT);
+    }
+    // SAFETY: the caller passes `nitems` poll items at `items`.
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts_mut(items, nitems as usize)
+    }))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c_long) -> c_int {
     ffi_call!(-1, {
-        if nitems < 0 {
-            return Err(Errno::EINVAL);
+        match checked_items(items, nitems, timeout, &None)? {
+            None => Ok(0),
+            Some(items) => poll_items(items, timeout, None),
         }
-        if nitems == 0 {
-            if timeout == 0 {
-                return Ok(0);
-            }
-            // As libzmq: a plain sleep, cut short by a signal handler (EINTR).
-            let ms = if timeout < 0 {
-                -1
-            } else {
-                timeout.min(c_int::MAX as c_long) as c_int
-            };
-            sys_poll(&mut [], ms)?;
-            return Ok(0);
+    })
+}
+
+/// `zmq_ppoll` (draft): `zmq_poll` with `sigmask` as the thread's signal mask while
+/// it waits, as ppoll(2) does (NULL: the mask is left alone).
+#[no_mangle]
+pub extern "C" fn zmq_ppoll(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+    sigmask: *const libc::sigset_t,
+) -> c_int {
+    ffi_call!(-1, {
+        // SAFETY: NULL or, by the contract, a valid sigset_t.
+        let mask: SigMask = (!sigmask.is_null()).then(|| unsafe { *sigmask });
+        match checked_items(items, nitems, timeout, &mask)? {
+            None => Ok(0),
+            Some(items) => poll_items(items, timeout, mask),
         }
-        if items.is_null() {
-            return Err(Errno::EFAULT);
-        }
-        // SAFETY: the caller passes `nitems` poll items at `items`.
-        let items = unsafe { std::slice::from_raw_parts_mut(items, nitems as usize) };
-        poll_items(items, timeout)
     })
 }

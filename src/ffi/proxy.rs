@@ -165,7 +165,7 @@ fn run_proxy(
     let mut stats = [SideStats::default(); 2];
     let mut paused = false;
     loop {
-        poll_items(&mut items, -1)?;
+        poll_items(&mut items, -1, None)?;
         if let Some(c) = control_sock {
             if items[2].revents & ZMQ_POLLIN as i16 != 0 {
                 if let Control::Terminate = steer(c, &mut paused, &stats)? {
@@ -181,7 +181,7 @@ fn run_proxy(
                 events: ZMQ_POLLIN as i16,
                 revents: 0,
             }];
-            poll_items(&mut only_control, -1)?;
+            poll_items(&mut only_control, -1, None)?;
             continue;
         }
         let [front_stats, back_stats] = &mut stats;

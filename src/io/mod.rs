@@ -210,8 +210,12 @@ impl IoThread {
         if !self.stopping.swap(true, Ordering::AcqRel) {
             self.send(Control::Stop);
         }
-        while !self.done.load(Ordering::Acquire) {
-            if self.exited.wait(None, false) == Wake::Interrupted {
+        loop {
+            let seen = self.exited.epoch();
+            if self.done.load(Ordering::Acquire) {
+                break;
+            }
+            if self.exited.wait(seen, None, false) == Wake::Interrupted {
                 return Err(Errno::EINTR);
             }
         }

@@ -193,6 +193,9 @@ pub struct PipeEnd {
     pub addresses: Endpoints,
     /// Pattern-specific name of this pipe (ROUTER's routing id for it).
     pub route: Option<Vec<u8>>,
+    /// The pipe of a udp endpoint, which gets every group (RADIO): no JOIN comes
+    /// through it.
+    pub subscribe_all: bool,
     /// The other end is served by an I/O thread (a tcp or ipc connection), not by an
     /// application thread of this process.
     pub network: bool,
@@ -249,6 +252,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         endpoint: None,
         addresses: Endpoints::default(),
         route: None,
+        subscribe_all: false,
         network: false,
         direct: None,
         staged: Vec::new(),

@@ -90,14 +90,31 @@ impl SocketRef {
         self.handle as *const SocketHandle as *mut std::ffi::c_void
     }
 
-    /// Locks the socket; ENOTSOCK once it was closed.
+    /// Locks the socket for an operation of the application's; ENOTSOCK once it
+    /// was closed. The operation may change the socket's readiness, which pollers
+    /// learn when the lock is released (`Signal::touch`).
     pub fn lock(&self) -> ZResult<SocketGuard<'static>> {
+        self.lock_as(true)
+    }
+
+    /// Locks the socket to look at it only (a poller reading its events).
+    pub fn lock_quiet(&self) -> ZResult<SocketGuard<'static>> {
+        self.lock_as(false)
+    }
+
+    fn lock_as(&self, touch: bool) -> ZResult<SocketGuard<'static>> {
         let guard = self.handle.core.lock();
         // Closing empties the slot and bumps the generation under this lock.
         if guard.is_none() || self.handle.state.load(Ordering::Relaxed) != self.state {
             return Err(Errno::ENOTSOCK);
         }
-        Ok(SocketGuard(guard))
+        Ok(SocketGuard { guard, touch })
+    }
+
+    /// The generation-tagged state this reference was made with: two references to
+    /// the same live socket compare equal.
+    pub fn same_socket(&self, other: &SocketRef) -> bool {
+        std::ptr::eq(self.handle, other.handle) && self.state == other.state
     }
 
     /// `zmq_close`.
@@ -122,6 +139,10 @@ impl SocketRef {
             std::mem::forget(core);
             return Ok(());
         }
+        // Threads blocked on the socket and pollers watching it look again (and find
+        // it closed).
+        core.signal.touch();
+        core.signal.notify();
         core.close();
         CLOSED.retire(self.handle);
         Ok(())
@@ -139,8 +160,10 @@ impl SocketRef {
     ) -> ZResult<T> {
         let mut deadline = None;
         loop {
-            let (signal, spin) = {
+            let (signal, spin, seen) = {
                 let mut core = self.lock()?;
+                // Taken before looking: a notification after it ends the wait below.
+                let seen = core.signal.epoch();
                 core.check_alive()?;
                 core.process_commands();
                 let timeout = timeout_of(&core.options);
@@ -152,9 +175,9 @@ impl SocketRef {
                 if deadline.is_none() && timeout > 0 {
                     deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
                 }
-                (core.signal.clone(), core.pipes.has_local())
+                (core.signal.clone(), core.pipes.has_local(), seen)
             };
-            match signal.wait(deadline, spin) {
+            match signal.wait(seen, deadline, spin) {
                 Wake::Interrupted => return Err(Errno::EINTR),
                 Wake::TimedOut if deadline.is_some_and(|d| Instant::now() >= d) => {
                     let mut core = self.lock()?;
@@ -184,17 +207,31 @@ impl SocketRef {
 }
 
 /// A locked live socket.
-pub struct SocketGuard<'a>(MutexGuard<'a, Option<Box<SocketCore>>>);
+pub struct SocketGuard<'a> {
+    guard: MutexGuard<'a, Option<Box<SocketCore>>>,
+    /// Tell pollers, at unlock, that the socket's readiness may have changed.
+    touch: bool,
+}
 
 impl std::ops::Deref for SocketGuard<'_> {
     type Target = SocketCore;
     fn deref(&self) -> &SocketCore {
-        self.0.as_ref().expect("checked at lock")
+        self.guard.as_ref().expect("checked at lock")
     }
 }
 
 impl std::ops::DerefMut for SocketGuard<'_> {
     fn deref_mut(&mut self) -> &mut SocketCore {
-        self.0.as_mut().expect("checked at lock")
+        self.guard.as_mut().expect("checked at lock")
+    }
+}
+
+impl Drop for SocketGuard<'_> {
+    fn drop(&mut self) {
+        if self.touch {
+            if let Some(core) = self.guard.as_ref() {
+                core.signal.touch();
+            }
+        }
     }
 }

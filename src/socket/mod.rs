@@ -1,15 +1,20 @@
 //! The socket core: options, pipes, endpoints and the blocking send/recv loop, with
 //! one `Pattern` per socket type deciding where messages go and come from.
 
+mod channel;
+mod client_server;
 mod dealer;
+mod dgram;
 mod handle;
 mod mailbox;
 pub(crate) mod monitor;
 mod pair;
 mod pipeline;
 mod pubsub;
+pub(crate) mod radio_dish;
 mod reqrep;
 mod router;
+mod scatter_gather;
 mod stream;
 
 use std::sync::atomic::Ordering;
@@ -69,6 +74,39 @@ pub trait Pattern: Send {
     fn get_option(&self, _option: i32, _out: &mut [u8]) -> Option<ZResult<usize>> {
         None
     }
+    /// `zmq_join` (DISH); ENOTSUP for the others.
+    fn join(&mut self, _pipes: &mut Pipes, _group: &[u8]) -> ZResult<()> {
+        Err(Errno::ENOTSUP)
+    }
+    /// `zmq_leave` (DISH); ENOTSUP for the others.
+    fn leave(&mut self, _pipes: &mut Pipes, _group: &[u8]) -> ZResult<()> {
+        Err(Errno::ENOTSUP)
+    }
+    /// `zmq_socket_get_peer_state` (ROUTER): ZMQ_POLLOUT when the peer named
+    /// `routing_id` can take a message now; EHOSTUNREACH for no such peer.
+    fn peer_state(&mut self, _pipes: &mut Pipes, _routing_id: &[u8]) -> ZResult<i32> {
+        Err(Errno::ENOTSUP)
+    }
+    /// The routing id given to the pipe attached last (SERVER and PEER).
+    fn last_routing_id(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// The socket types any number of threads may use at once (ZMQ_THREAD_SAFE), as in
+/// libzmq: the draft types of single-part messages.
+fn is_thread_safe(socket_type: i32) -> bool {
+    matches!(
+        socket_type,
+        ZMQ_CLIENT
+            | ZMQ_SERVER
+            | ZMQ_RADIO
+            | ZMQ_DISH
+            | ZMQ_SCATTER
+            | ZMQ_GATHER
+            | ZMQ_PEER
+            | ZMQ_CHANNEL
+    )
 }
 
 /// Builds the pattern of a socket type; EINVAL for an unknown type.
@@ -84,6 +122,14 @@ fn make_pattern(socket_type: i32, options: &Options) -> ZResult<Box<dyn Pattern>
         ZMQ_PUB | ZMQ_XPUB => Box::new(pubsub::XPub::new(socket_type)),
         ZMQ_SUB | ZMQ_XSUB => Box::new(pubsub::XSub::new(socket_type)),
         ZMQ_STREAM => Box::new(stream::Stream::new()),
+        ZMQ_CLIENT => Box::new(client_server::Client::default()),
+        ZMQ_SERVER | ZMQ_PEER => Box::new(client_server::Server::default()),
+        ZMQ_RADIO => Box::new(radio_dish::Radio::default()),
+        ZMQ_DISH => Box::new(radio_dish::Dish::default()),
+        ZMQ_SCATTER => Box::new(scatter_gather::Scatter::default()),
+        ZMQ_GATHER => Box::new(scatter_gather::Gather::default()),
+        ZMQ_CHANNEL => Box::new(channel::Channel::default()),
+        ZMQ_DGRAM => Box::new(dgram::Dgram::default()),
         _ => return Err(Errno::EINVAL),
     })
 }
@@ -288,13 +334,47 @@ impl SocketCore {
     }
 
     /// ENOCOMPATPROTO when the transport cannot carry this socket type, as libzmq
-    /// checks before anything else (udp is only for RADIO, DISH and DGRAM).
+    /// checks before anything else (udp is only for RADIO, DISH and DGRAM). DGRAM's
+    /// two-part datagrams have no meaning on a byte stream: it takes udp and inproc
+    /// only (libzmq would run raw bytes over tcp).
     fn check_compatible(&self, transport: Transport) -> ZResult<()> {
         let udp_type = matches!(self.socket_type, ZMQ_RADIO | ZMQ_DISH | ZMQ_DGRAM);
         if transport == Transport::Udp && !udp_type {
             return Err(Errno::ENOCOMPATPROTO);
         }
+        if self.socket_type == ZMQ_DGRAM && matches!(transport, Transport::Tcp | Transport::Ipc) {
+            return Err(Errno::ENOCOMPATPROTO);
+        }
         Ok(())
+    }
+
+    /// `zmq_join` and `zmq_leave`.
+    pub fn join(&mut self, group: &[u8], join: bool) -> ZResult<()> {
+        self.check_alive()?;
+        self.process_commands();
+        if join {
+            self.pattern.join(&mut self.pipes, group)
+        } else {
+            self.pattern.leave(&mut self.pipes, group)
+        }
+    }
+
+    /// `zmq_connect_peer`: connects, and gives the routing id of the new peer.
+    pub fn connect_peer(&mut self, addr: &str) -> ZResult<u32> {
+        if self.socket_type != ZMQ_PEER {
+            return Err(Errno::ENOTSUP);
+        }
+        // Without a pipe made at connect time there is no routing id to give.
+        if self.options.immediate {
+            return Err(Errno::EFAULT);
+        }
+        self.connect(addr)?;
+        self.pattern.last_routing_id().ok_or(Errno::EFAULT)
+    }
+
+    /// `zmq_socket_get_peer_state`.
+    pub fn peer_state(&mut self, routing_id: &[u8]) -> ZResult<i32> {
+        self.pattern.peer_state(&mut self.pipes, routing_id)
     }
 
     pub fn bind(&mut self, addr: &str) -> ZResult<()> {
@@ -621,10 +701,17 @@ impl SocketCore {
                 options::put_int_relaxed(out, ev)
             }
             ZMQ_FD => {
+                // As libzmq: a thread-safe socket has no descriptor (its readiness
+                // cannot follow one edge per owner); zmq_poller serves it.
+                if is_thread_safe(self.socket_type) {
+                    return Err(Errno::EINVAL);
+                }
                 let fd = self.signal.fd()?;
                 options::put_int_relaxed(out, fd)
             }
-            ZMQ_THREAD_SAFE => options::put_int_relaxed(out, 0),
+            ZMQ_THREAD_SAFE => {
+                options::put_int_relaxed(out, is_thread_safe(self.socket_type) as i32)
+            }
             ZMQ_LAST_ENDPOINT => {
                 let bytes = self.last_endpoint.as_bytes();
                 if out.len() < bytes.len() + 1 {

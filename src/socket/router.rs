@@ -376,6 +376,12 @@ impl Pattern for Router {
             .any(|&id| pipes.get_mut(id).is_some_and(|p| p.check_write()))
     }
 
+    fn peer_state(&mut self, pipes: &mut Pipes, routing_id: &[u8]) -> ZResult<i32> {
+        let id = *self.routes.get(routing_id).ok_or(Errno::EHOSTUNREACH)?;
+        let pipe = pipes.get_mut(id).ok_or(Errno::EHOSTUNREACH)?;
+        Ok(if pipe.check_write() { ZMQ_POLLOUT } else { 0 })
+    }
+
     fn set_option(&mut self, _pipes: &mut Pipes, option: i32, value: &[u8]) -> Option<ZResult<()>> {
         let slot = match option {
             ZMQ_ROUTER_MANDATORY => &mut self.mandatory,

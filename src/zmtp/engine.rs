@@ -180,6 +180,8 @@ pub struct Engine {
     /// Control events (Ready, Closed); message parts wait in `inbox`.
     events: VecDeque<EngineEvent>,
     inbox: Inbox,
+    /// DISH: the group frame of the message being received (Err: one with a NUL).
+    group_in: Option<Result<std::ffi::CString, ()>>,
 
     handshake_deadline: Option<Instant>,
     ping_at: Option<Instant>,
@@ -230,6 +232,7 @@ impl Engine {
             pong_until: None,
             events: VecDeque::new(),
             inbox: Inbox::default(),
+            group_in: None,
             handshake_deadline: ms(cfg.handshake_ivl_ms).map(|d| now + d),
             ping_at: None,
             timeout_at: None,
@@ -311,6 +314,9 @@ impl Engine {
                     }
                     *pos = end;
                     self.deliver(msg);
+                    if self.phase != Phase::Active {
+                        return;
+                    }
                 }
                 if *pos == data.len() {
                     break;
@@ -582,6 +588,13 @@ impl Engine {
                 self.queue_command(&pong);
                 self.pong_until = Some(self.out.written() + self.out.len() as u64);
             }
+            // The RADIO socket reads it as it came (see socket::radio_dish); a group
+            // longer than libzmq allows is ignored (libzmq would abort).
+            b"JOIN" | b"LEAVE"
+                if self.socket_type == ZMQ_RADIO && rest.len() <= ZMQ_GROUP_MAX_LENGTH as usize =>
+            {
+                self.push_in(msg);
+            }
             b"SUBSCRIBE" | b"CANCEL" => {
                 if matches!(self.socket_type, ZMQ_PUB | ZMQ_XPUB) {
                     let mut body = Vec::with_capacity(rest.len() + 1);
@@ -599,7 +612,42 @@ impl Engine {
         }
     }
 
-    fn deliver(&mut self, mut msg: Msg) {
+    /// A data frame (or a message the engine makes, as a subscription) for the socket.
+    fn deliver(&mut self, msg: Msg) {
+        if self.socket_type == ZMQ_DISH {
+            self.dish_frame(msg);
+        } else {
+            self.push_in(msg);
+        }
+    }
+
+    /// RADIO to DISH (RFC 48, as libzmq 4.3 frames it): each message is a group frame
+    /// (MORE set, at most ZMQ_GROUP_MAX_LENGTH bytes) and a body frame (MORE clear),
+    /// handed on as one message with its group set. Anything else breaks the protocol.
+    fn dish_frame(&mut self, mut msg: Msg) {
+        match self.group_in.take() {
+            None => {
+                if !msg.more() || msg.len() > ZMQ_GROUP_MAX_LENGTH as usize {
+                    self.close(0, 0, "bad RADIO group frame", CloseKind::Protocol);
+                    return;
+                }
+                self.group_in = Some(std::ffi::CString::new(msg.data()).map_err(|_| ()));
+            }
+            Some(group) => {
+                if msg.more() {
+                    self.close(0, 0, "multipart message to a DISH", CloseKind::Protocol);
+                    return;
+                }
+                // A group with a NUL byte can match no group joined: dropped.
+                if let Ok(group) = group {
+                    msg.set_group(Some(group));
+                    self.push_in(msg);
+                }
+            }
+        }
+    }
+
+    fn push_in(&mut self, mut msg: Msg) {
         if let Some(p) = &self.properties {
             msg.set_properties(p);
         }
@@ -719,6 +767,17 @@ impl Engine {
             }
             self.encode_data(msg, version, WIRE_COMMAND);
         } else {
+            if self.socket_type == ZMQ_RADIO {
+                // RFC 48: the group frame first (see `dish_frame`).
+                let group = msg.group().map_or(&[][..], |g| g.to_bytes());
+                let buf = self.out.buf();
+                if version == Version::Zmtp10 {
+                    codec::v1_header(buf, true, group.len());
+                } else {
+                    codec::v2_header(buf, WIRE_MORE, group.len());
+                }
+                buf.extend_from_slice(group);
+            }
             self.encode_data(msg, version, 0);
         }
         true
@@ -821,8 +880,9 @@ impl Engine {
         let framing_plain = self.phase == Phase::Active
             && self.version.is_some_and(|v| v != Version::Zmtp10)
             && self.mechanism.transparent();
-        let subscriber = matches!(self.socket_type, ZMQ_SUB | ZMQ_XSUB);
-        (framing_plain && !subscriber).then(super::DirectFraming::default)
+        // SUB and XSUB send subscriptions as commands, RADIO a group frame per message.
+        let reframed = matches!(self.socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_RADIO);
+        (framing_plain && !reframed).then(super::DirectFraming::default)
     }
 
     /// Whether the handshake is done and messages flow.
