@@ -174,13 +174,15 @@ pub extern "C" fn zmq_msg_set_group(msg: *mut zmq_msg_t, group: *const c_char) -
         if group.is_null() {
             return Err(Errno::EINVAL);
         }
-        // SAFETY: non-NULL, and the C API requires a NUL-terminated string (of any
-        // bytes, as libzmq's groups are).
-        let g = unsafe { std::ffi::CStr::from_ptr(group) };
-        if g.to_bytes().len() > ZMQ_GROUP_MAX_LENGTH as usize {
-            return Err(Errno::EINVAL);
-        }
-        m.set_group(Some(CString::from(g)));
+        // As libzmq: the group is what comes before a NUL, cut at
+        // ZMQ_GROUP_MAX_LENGTH bytes (a longer one is truncated, not refused).
+        let max = ZMQ_GROUP_MAX_LENGTH as usize;
+        // SAFETY: non-NULL; the C API requires a NUL-terminated string, of which at
+        // most `max` bytes are read (strnlen's contract).
+        let len = unsafe { libc::strnlen(group, max) };
+        // SAFETY: `len` bytes were just found readable before any NUL.
+        let bytes = unsafe { std::slice::from_raw_parts(group.cast::<u8>(), len) };
+        m.set_group(Some(CString::new(bytes).map_err(|_| Errno::EINVAL)?));
         Ok(0)
     })
 }

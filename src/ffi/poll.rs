@@ -2,11 +2,11 @@
 //! timeout (and, for `zmq_ppoll`, a signal mask while waiting).
 //!
 //! A call that finds something ready at once looks at each socket directly, as
-//! libzmq does. A call that has to wait builds a `PollSet` (the machinery of
-//! `zmq_poller`), which the thread keeps for its next call: a program that polls the
-//! same items in a loop gets lasting registrations, so a later call skips every socket
-//! that cannot have become ready since (see `crate::poller`) and sleeps in one
-//! poll(2) whatever the number of sockets.
+//! libzmq does. A call that finds nothing builds a `PollSet` (the machinery of
+//! `zmq_poller`) to wait on, which the thread keeps for its next call: a program that
+//! polls the same items in a loop gets lasting registrations, so a later call skips
+//! every socket that cannot have become ready since (see `crate::poller`) and sleeps
+//! in one poll(2) whatever the number of sockets.
 
 use std::cell::RefCell;
 use std::ffi::{c_int, c_long, c_short};
@@ -200,10 +200,15 @@ fn poll_with(
     if cached.is_none() {
         // Most calls find something ready at once: no need to register anything.
         let ready = direct_pass(items, socks, sigmask)?;
-        if ready > 0 || timeout == 0 {
+        if ready > 0 {
             return Ok(ready);
         }
+        // Nothing ready: the set is built for the wait, and kept for the next call,
+        // which (polling the same items) skips the sockets nothing happened to.
         *cached = Some(Cached::build(items, socks)?);
+        if timeout == 0 {
+            return Ok(0);
+        }
     }
     let c = cached.as_mut().expect("built above");
     let mut spin = None;

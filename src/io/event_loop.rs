@@ -20,6 +20,7 @@ use super::clock::Clock;
 use super::listener::Listener;
 use super::session::{self, Io, Readiness, Session};
 use super::timers::TimerHeap;
+use super::udp::UdpEndpoint;
 use super::{Control, IoCommand, IoMailbox, IoWake, SessionOwner};
 use crate::pipe::IdHasher;
 
@@ -36,6 +37,7 @@ type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 enum Entry {
     Listener(Listener),
     Session(Box<Session>),
+    Udp(Box<UdpEndpoint>),
 }
 
 impl Entry {
@@ -43,6 +45,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => l.link.socket_id,
             Entry::Session(s) => s.socket_id(),
+            Entry::Udp(u) => u.socket_id(),
         }
     }
 
@@ -50,6 +53,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => l.endpoint_id,
             Entry::Session(s) => s.endpoint_id,
+            Entry::Udp(u) => u.endpoint_id,
         }
     }
 
@@ -57,6 +61,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => &mut l.scheduled,
             Entry::Session(s) => &mut s.scheduled,
+            Entry::Udp(u) => &mut u.scheduled,
         }
     }
 
@@ -64,6 +69,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => l.deadline(),
             Entry::Session(s) => s.deadline(),
+            Entry::Udp(_) => None,
         }
     }
 }
@@ -267,16 +273,47 @@ impl<C: Clock> EventLoop<C> {
         self.settle(token);
     }
 
+    /// Runs `f` on the udp endpoint at `token`, then forgets it if it ended.
+    fn with_udp(
+        &mut self,
+        token: Token,
+        now: Instant,
+        f: impl FnOnce(&mut UdpEndpoint, &mut Io<'_>),
+    ) {
+        let registry = self.poll.registry();
+        let (index, generation) = split(token);
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        if slot.generation != generation {
+            return;
+        }
+        let Some(Entry::Udp(udp)) = slot.entry.as_mut() else {
+            return;
+        };
+        let mut io = Io {
+            registry,
+            token,
+            now,
+            buf: &mut self.buf,
+        };
+        f(udp, &mut io);
+        self.settle(token);
+    }
+
     /// After a room acted: remove it if it ended, else keep its deadline in the heap.
     fn settle(&mut self, token: Token) {
         let Some(entry) = self.entry_mut(token) else {
             return;
         };
-        if let Entry::Session(s) = entry {
-            if s.is_done() {
-                self.remove(token);
-                return;
-            }
+        let done = match entry {
+            Entry::Session(s) => s.is_done(),
+            Entry::Udp(u) => u.is_done(),
+            Entry::Listener(_) => false,
+        };
+        if done {
+            self.remove(token);
+            return;
         }
         let deadline = entry.deadline();
         let scheduled = entry.scheduled();
@@ -292,6 +329,9 @@ impl<C: Clock> EventLoop<C> {
         match self.entry_mut(token) {
             Some(Entry::Listener(_)) => self.accept(token, now),
             Some(Entry::Session(_)) => self.with_session(token, now, |s, io| s.on_ready(io, ready)),
+            Some(Entry::Udp(_)) => self.with_udp(token, now, |u, io| {
+                u.on_ready(io, ready.readable, ready.writable)
+            }),
             None => {}
         }
     }
@@ -333,9 +373,10 @@ impl<C: Clock> EventLoop<C> {
                 return;
             };
             match cmd {
-                IoCommand::Pipe(token, event) => {
-                    self.with_session(token, now, |s, io| s.on_pipe(io, event))
-                }
+                IoCommand::Pipe(token, event) => match self.entry_mut(token) {
+                    Some(Entry::Udp(_)) => self.with_udp(token, now, |u, io| u.on_pipe(io, event)),
+                    _ => self.with_session(token, now, |s, io| s.on_pipe(io, event)),
+                },
                 IoCommand::Control(control) => self.control(*control, now),
             }
         }
@@ -373,6 +414,21 @@ impl<C: Clock> EventLoop<C> {
                 self.start_session(now, |owner| {
                     Session::connect(link, endpoint_id, endpoint, target, pipe, owner, now)
                 });
+            }
+            Control::Udp {
+                endpoint_id,
+                socket,
+                pipe,
+                link,
+            } => {
+                let token = self.reserve();
+                let owner = Arc::new(SessionOwner {
+                    mailbox: self.mailbox.clone(),
+                    token,
+                });
+                let udp = UdpEndpoint::new(link, endpoint_id, socket, pipe, owner);
+                self.fill(token, Entry::Udp(Box::new(udp)));
+                self.with_udp(token, now, |u, io| u.start(io));
             }
             Control::StopEndpoint {
                 socket_id,
@@ -412,6 +468,7 @@ impl<C: Clock> EventLoop<C> {
                 Some(Entry::Session(_)) => {
                     self.with_session(token, now, |s, io| s.let_go(io, linger))
                 }
+                Some(Entry::Udp(_)) => self.with_udp(token, now, |u, io| u.let_go(io)),
                 None => {}
             }
         }
@@ -429,6 +486,7 @@ impl<C: Clock> EventLoop<C> {
             match entry {
                 Entry::Listener(_) => self.accept(token, now),
                 Entry::Session(_) => self.with_session(token, now, |s, io| s.on_timer(io)),
+                Entry::Udp(_) => {}
             }
         }
         if self.timers.len() > 2 * self.live + 1024 {
@@ -440,6 +498,7 @@ impl<C: Clock> EventLoop<C> {
                         && match &s.entry {
                             Some(Entry::Listener(l)) => l.scheduled == Some(at),
                             Some(Entry::Session(x)) => x.scheduled == Some(at),
+                            Some(Entry::Udp(u)) => u.scheduled == Some(at),
                             None => false,
                         }
                 })

@@ -5,6 +5,7 @@
 //! - `connecter`: when a connect session (re)connects, a pure state machine;
 //! - `session`: a socket pipe joined to the connection serving it (engine glue,
 //!   linger, direct writes through `direct`);
+//! - `udp`: datagram endpoints (RADIO, DISH, DGRAM), which have no connection;
 //! - `event_loop`: the thin loop with its timer heap, driven by a `clock`.
 //!
 //! Sockets talk to I/O threads only through commands (`IoCommand`); a session's pipe
@@ -22,6 +23,7 @@ mod socks;
 pub(crate) mod sys;
 mod timers;
 mod transport;
+pub(crate) mod udp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -78,6 +80,14 @@ pub(crate) enum Control {
         endpoint: String,
         target: Target,
         pipe: Option<SessionPipe>,
+        link: SocketLink,
+    },
+    /// Serve a udp endpoint: its datagram socket (made by the socket) and the I/O
+    /// thread's end of its pipe.
+    Udp {
+        endpoint_id: u64,
+        socket: udp::Opened,
+        pipe: crate::pipe::PipeEnd,
         link: SocketLink,
     },
     /// Unbind or disconnect one endpoint: its listener closes, its sessions deliver

@@ -396,8 +396,46 @@ impl SocketCore {
                 Ok(())
             }
             Transport::Tcp | Transport::Ipc => self.bind_net(transport, addr, name),
+            Transport::Udp => self.open_udp(addr, name, true),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
+    }
+
+    /// A udp endpoint: DISH and DGRAM bind, RADIO connects (ENOCOMPATPROTO for the
+    /// other ways round, as libzmq). The datagram socket is made here, so an address
+    /// that cannot be used fails the call.
+    fn open_udp(&mut self, addr: &str, name: &str, bind: bool) -> ZResult<()> {
+        use crate::io::udp::{self, Role};
+        let role = match (self.socket_type, bind) {
+            (ZMQ_DISH, true) => Role::Receive,
+            (ZMQ_DGRAM, true) => Role::Raw,
+            (ZMQ_RADIO, false) => Role::Send,
+            _ => return Err(Errno::ENOCOMPATPROTO),
+        };
+        let socket = udp::open(name, role, &self.options)?;
+        let io = self.ctx.io_thread(self.options.affinity)?;
+        let (ours, theirs) = udp::udp_pipe(&self.options);
+        let at = if bind {
+            Endpoints::bound(addr)
+        } else {
+            Endpoints::connecting(addr)
+        };
+        self.attach_pipe(ours, Some(addr.to_string()), at);
+        let endpoint_id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
+        io.send(Control::Udp {
+            endpoint_id,
+            socket,
+            pipe: theirs,
+            link: self.link(),
+        });
+        self.net_endpoints.push(NetEndpoint {
+            resolved: addr.to_string(),
+            id: endpoint_id,
+            io,
+            bound: bind,
+        });
+        self.last_endpoint = addr.to_string();
+        Ok(())
     }
 
     /// What the I/O threads need to serve this socket (options as they are now).
@@ -566,6 +604,7 @@ impl SocketCore {
                 Ok(())
             }
             Transport::Tcp | Transport::Ipc => self.connect_net(transport, addr, name),
+            Transport::Udp => self.open_udp(addr, name, false),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
     }

@@ -624,7 +624,7 @@ impl Engine {
     /// RADIO to DISH (RFC 48, as libzmq 4.3 frames it): each message is a group frame
     /// (MORE set, at most ZMQ_GROUP_MAX_LENGTH bytes) and a body frame (MORE clear),
     /// handed on as one message with its group set. Anything else breaks the protocol.
-    fn dish_frame(&mut self, mut msg: Msg) {
+    fn dish_frame(&mut self, msg: Msg) {
         match self.group_in.take() {
             None => {
                 if !msg.more() || msg.len() > ZMQ_GROUP_MAX_LENGTH as usize {
@@ -634,14 +634,19 @@ impl Engine {
                 self.group_in = Some(std::ffi::CString::new(msg.data()).map_err(|_| ()));
             }
             Some(group) => {
+                let mut msg = msg;
                 if msg.more() {
                     self.close(0, 0, "multipart message to a DISH", CloseKind::Protocol);
                     return;
                 }
                 // A group with a NUL byte can match no group joined: dropped.
                 if let Ok(group) = group {
+                    if let Some(p) = &self.properties {
+                        msg.set_properties(p);
+                    }
+                    // After the properties, which would replace it.
                     msg.set_group(Some(group));
-                    self.push_in(msg);
+                    self.inbox.push(msg);
                 }
             }
         }

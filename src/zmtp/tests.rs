@@ -1214,3 +1214,55 @@ fn direct_reads_never_reserve_what_a_peer_only_claims() {
     assert!(buf.capacity() <= 256 * 1024, "capacity {}", buf.capacity());
     assert!(room <= 256 * 1024, "room {room}");
 }
+
+/// Feeds everything `from` queued to `to`.
+fn deliver_all(from: &mut Engine, to: &mut Engine, now: Instant) {
+    let bytes = take_output(from);
+    to.receive(&bytes, now);
+}
+
+#[test]
+fn radio_and_dish_frame_groups_and_join_commands() {
+    let now = Instant::now();
+    let mut rng = Rng::new(11);
+    let mut radio = Engine::new(cfg(ZMQ_RADIO), now);
+    let mut dish = Engine::new(cfg(ZMQ_DISH), now);
+    pump(&mut radio, &mut dish, &mut rng, now);
+    assert!(radio.is_ready() && dish.is_ready());
+
+    // JOIN travels as a command, which the RADIO's engine hands on as it came.
+    let mut join = Msg::from_slice(b"\x04JOINTV");
+    join.set_flags(flags::COMMAND);
+    assert!(dish.send(&join));
+    let wire = take_output(&mut dish);
+    assert_eq!(wire, hex("04 07 04 4a 4f 49 4e 54 56"));
+    radio.receive(&wire, now);
+    let got = radio.inbox().pop_whole().expect("the JOIN");
+    assert!(got.is_command());
+    assert_eq!(got.data(), b"\x04JOINTV");
+
+    // A message goes out as its group frame (MORE) then its body, and arrives as one
+    // message with its group set.
+    let mut m = Msg::from_slice(b"Friends");
+    m.set_group(Some(std::ffi::CString::new("TV").unwrap()));
+    assert!(radio.send(&m));
+    let wire = take_output(&mut radio);
+    assert_eq!(wire, hex("01 02 54 56 00 07 46 72 69 65 6e 64 73"));
+    dish.receive(&wire, now);
+    let got = dish.inbox().pop_whole().expect("the message");
+    assert_eq!(got.data(), b"Friends");
+    assert_eq!(got.group().unwrap().to_bytes(), b"TV");
+    assert!(!got.more());
+    assert!(dish.inbox().pop_whole().is_none());
+
+    // A body with MORE set breaks the protocol.
+    let mut bad = Engine::new(cfg(ZMQ_DISH), now);
+    let mut other = Engine::new(cfg(ZMQ_RADIO), now);
+    pump(&mut other, &mut bad, &mut rng, now);
+    bad.receive(&hex("01 02 54 56 01 01 41 00 01 42"), now);
+    assert!(matches!(
+        events(&mut bad).last(),
+        Some(Ev::Closed(_, _, CloseKind::Protocol))
+    ));
+    deliver_all(&mut other, &mut bad, now);
+}
