@@ -44,7 +44,14 @@ static void round_trip (const char *bind_to)
     CHECK_RC (zmq_connect (c2, endpoint));
 
     send_rid (c1, "one", 0);
+    /*  zmq_poll serves thread-safe sockets too. */
+    zmq_pollitem_t items[2] = {{server, 0, ZMQ_POLLIN, 0},
+                               {c2, 0, ZMQ_POLLIN, 0}};
+    CHECK_EQ (zmq_poll (items, 2, 5000), 1);
+    CHECK_EQ (items[0].revents, ZMQ_POLLIN);
+    CHECK_EQ (items[1].revents, 0);
     uint32_t r1 = recv_rid (server, "one");
+    CHECK_EQ (zmq_poll (items, 2, 0), 0);
     send_rid (c2, "two", 0);
     uint32_t r2 = recv_rid (server, "two");
     CHECK (r1 != 0 && r2 != 0 && r1 != r2);

@@ -25,6 +25,9 @@ pub struct InprocPeer {
     /// routing id and its ZMQ_HELLO_MSG (empty: none).
     pub routing_id: Vec<u8>,
     pub hello_msg: Vec<u8>,
+    /// What the socket receives when a peer connected to it goes (its
+    /// ZMQ_DISCONNECT_MSG, when its type takes one; empty: none).
+    pub disconnect_msg: Vec<u8>,
 }
 
 /// A bound inproc endpoint.

@@ -119,6 +119,9 @@ struct Shared {
     /// The high-water marks each side's socket announced (none for a network
     /// session), from which a change of either recomputes both capacities.
     parts: Mutex<[Option<HwmPart>; 2]>,
+    /// What side `s` writes as its last message when it terminates: the other
+    /// socket's ZMQ_DISCONNECT_MSG, for a connection within the process.
+    farewell: [OnceCell<Vec<u8>>; 2],
 }
 
 /// One socket's high-water-mark options, as it announced them to a pipe.
@@ -227,6 +230,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
         hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
         parts: Mutex::new([None, None]),
+        farewell: [OnceCell::new(), OnceCell::new()],
     });
     let (w0, r1) = queue();
     let (w1, r0) = queue();
@@ -643,8 +647,26 @@ impl PipeEnd {
         }
     }
 
+    /// Has the other end write `msg` as its last message when it terminates (this
+    /// end's socket's ZMQ_DISCONNECT_MSG; set before that end can terminate).
+    pub fn set_peer_farewell(&self, msg: &[u8]) {
+        let _ = self.shared.farewell[self.peer()].set(msg.to_vec());
+    }
+
     /// Terminates this end: the peer reads what was sent, then drops the pipe.
     pub fn terminate(&mut self) {
+        if self.shared.closed[self.side].load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(last) = self.shared.farewell[self.side].get() {
+            // A message cut short stays unpublished; the farewell is a message of its
+            // own after what was sent whole.
+            if !self.out_more && !self.shared.closed[self.peer()].load(Ordering::Acquire) {
+                let last = Msg::from_slice(last);
+                self.write_unflushed(last);
+                self.flush_writes();
+            }
+        }
         if self.shared.closed[self.side].swap(true, Ordering::AcqRel) {
             return;
         }

@@ -285,6 +285,11 @@ impl SocketCore {
             conflate: self.options.effective_conflate(),
             routing_id: self.options.routing_id.clone(),
             hello_msg: self.hello_msg(),
+            disconnect_msg: if self.options.can_recv_disconnect_msg {
+                self.options.disconnect_msg.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -320,6 +325,9 @@ impl SocketCore {
         let me = self.inproc_peer();
         let mut pipe = pending.pipe;
         pipe.announce_hwms(hwm_part(&me), Some(hwm_part(&pending.connecter)));
+        if !me.disconnect_msg.is_empty() {
+            pipe.set_peer_farewell(&me.disconnect_msg);
+        }
         pipe.send_routing_id(&me.routing_id);
         if !me.hello_msg.is_empty() {
             pipe.write(Msg::from_slice(&me.hello_msg));
@@ -571,8 +579,12 @@ impl SocketCore {
                         ours.write(Msg::from_slice(&me.hello_msg));
                     }
                     // What the binder sends first, written on its behalf as libzmq
-                    // does, so it arrives whether or not the binder is busy.
+                    // does, so it arrives whether or not the binder is busy; and the
+                    // binder's ZMQ_DISCONNECT_MSG, which our end writes when it goes.
                     if let Some(b) = binder {
+                        if !b.disconnect_msg.is_empty() {
+                            theirs.set_peer_farewell(&b.disconnect_msg);
+                        }
                         theirs.send_routing_id(&b.routing_id);
                         if !b.hello_msg.is_empty() {
                             theirs.write(Msg::from_slice(&b.hello_msg));
