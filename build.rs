@@ -255,8 +255,23 @@ fn zmq_h(root: &Path) -> String {
     bindings.write(&mut body);
     let body = tidy(&String::from_utf8(body).expect("cbindgen wrote UTF-8"));
 
+    // A ZMQ_HAVE_* macro promises a whole family of functions: it is defined only when
+    // every function of the family is defined in Rust (and so exported).
+    let have = |prefix: &str| {
+        let family: Vec<&AbiFunction> = abi_fns
+            .iter()
+            .filter(|f| f.name.starts_with(prefix))
+            .collect();
+        !family.is_empty() && family.iter().all(|f| defined.contains(&f.name))
+    };
+    let timers = if have("zmq_timers_") {
+        "#define ZMQ_HAVE_TIMERS\n"
+    } else {
+        ""
+    };
+
     let mut h = String::new();
-    h.push_str(ZMQ_H_HEAD);
+    h.push_str(&ZMQ_H_HEAD.replace("@HAVE_TIMERS@\n", timers));
     h.push_str(body.trim());
     h.push('\n');
 
@@ -291,9 +306,10 @@ fn zmq_h(root: &Path) -> String {
         );
         h.push_str(&stable_missing);
     }
-    h.push_str(&format!(
-        "\n#ifdef {DRAFT_DEFINE}\n\n#define ZMQ_HAVE_POLLER\n\n"
-    ));
+    h.push_str(&format!("\n#ifdef {DRAFT_DEFINE}\n\n"));
+    if have("zmq_poller_") {
+        h.push_str("#define ZMQ_HAVE_POLLER\n\n");
+    }
     h.push_str(&strings(true));
     if !draft_missing.is_empty() {
         h.push('\n');
@@ -428,7 +444,7 @@ typedef void(zmq_free_fn)(void *data, void *hint);
 typedef void(zmq_thread_fn)(void *);
 typedef void(zmq_timer_fn)(int timer_id, void *arg);
 
-#define ZMQ_HAVE_TIMERS
+@HAVE_TIMERS@
 
 "#;
 

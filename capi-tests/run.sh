@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds every capi-tests/test_*.c against include/zmq.h and runs each program twice:
+# Builds every capi-tests/test_*.c (and test_*.cpp, with g++) against include/zmq.h and
+# runs each program twice:
 # on this library ("ours") and on the system's real libzmq ("libzmq"), the very same
 # binary in both modes, switched by LD_LIBRARY_PATH.
 #
@@ -123,9 +124,11 @@ failed=0
 skipped=0
 
 tests=()
-for src in "$here"/test_*.c; do
+for src in "$here"/test_*.c "$here"/test_*.cpp; do
     [ -e "$src" ] || continue
-    name=$(basename "$src" .c)
+    name=$(basename "$src")
+    name=${name%.c}
+    name=${name%.cpp}
     selected "$name" && tests+=("$name")
 done
 if [ ${#tests[@]} -eq 0 ]; then
@@ -138,11 +141,15 @@ modes=()
 [ $want_ours = 1 ] && modes+=(ours)
 [ $want_libzmq = 1 ] && modes+=(libzmq)
 
+# The source of a test: test_x.c, or test_x.cpp.
+src_of() {
+    if [ -e "$here/$1.c" ]; then echo "$here/$1.c"; else echo "$here/$1.cpp"; fi
+}
 skip_reason() {
-    sed -n 's|^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip[[:space:]]*||p' "$here/$1.c" | head -n 1
+    sed -n 's|^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip[[:space:]]*||p' "$(src_of "$1")" | head -n 1
 }
 is_skipped() {
-    grep -Eq '^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip' "$here/$1.c" || return 1
+    grep -Eq '^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip' "$(src_of "$1")" || return 1
     # With a drafts build at hand, tests skipped only for the draft API run on it.
     if [ -n "${ZMQ_DRAFT_LIB:-}" ] && skip_reason "$1" | grep -q "^draft API absent"; then
         return 1
@@ -151,7 +158,7 @@ is_skipped() {
 }
 # The library directory a test runs on in a mode.
 lib_dir() {
-    if [ "$2" = libzmq ] && [ -n "${ZMQ_DRAFT_LIB:-}" ] && grep -Eq '^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip' "$here/$1.c"; then
+    if [ "$2" = libzmq ] && [ -n "${ZMQ_DRAFT_LIB:-}" ] && grep -Eq '^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip' "$(src_of "$1")"; then
         echo "$work/lib-draft"
     else
         echo "$work/lib-$2"
@@ -166,8 +173,14 @@ for name in "${tests[@]}"; do
         runnable+=("$name")
         continue
     fi
-    if gcc -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -I "$inc" -pthread \
-        -o "$bindir/$name" "$here/$name.c" -L "$libdir" -lzmq \
+    src=$(src_of "$name")
+    if [ "${src%.cpp}" != "$src" ]; then
+        compile=(g++ -std=c++11 -Wall -Wextra -Werror -pedantic)
+    else
+        compile=(gcc -std=c11 -Wall -Wextra -Werror)
+    fi
+    if "${compile[@]}" -D_GNU_SOURCE -I "$inc" -pthread \
+        -o "$bindir/$name" "$src" -L "$libdir" -lzmq \
         >"$work/$name.build" 2>&1; then
         runnable+=("$name")
     else

@@ -7,7 +7,7 @@ use super::{ffi_call, handle};
 use crate::error::{Errno, ZResult};
 
 /// A group name: any bytes up to a NUL (libzmq's are C strings); EINVAL for NULL.
-fn group<'a>(p: *const c_char) -> ZResult<&'a [u8]> {
+fn group_name<'a>(p: *const c_char) -> ZResult<&'a [u8]> {
     if p.is_null() {
         return Err(Errno::EINVAL);
     }
@@ -16,20 +16,20 @@ fn group<'a>(p: *const c_char) -> ZResult<&'a [u8]> {
 }
 
 #[no_mangle]
-pub extern "C" fn zmq_join(s: *mut c_void, group_: *const c_char) -> c_int {
+pub extern "C" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int {
     ffi_call!(-1, {
         let sock = handle::socket(s)?;
-        let g = group(group_)?;
+        let g = group_name(group)?;
         sock.lock()?.join(g, true)?;
         Ok(0)
     })
 }
 
 #[no_mangle]
-pub extern "C" fn zmq_leave(s: *mut c_void, group_: *const c_char) -> c_int {
+pub extern "C" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int {
     ffi_call!(-1, {
         let sock = handle::socket(s)?;
-        let g = group(group_)?;
+        let g = group_name(group)?;
         sock.lock()?.join(g, false)?;
         Ok(0)
     })

@@ -272,3 +272,193 @@ pub extern "C" fn zmq_poller_fd(poller: *mut c_void, fd: *mut zmq_fd_t) -> c_int
         Ok(0)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::ctx::{zmq_ctx_new, zmq_ctx_term};
+    use crate::ffi::socket::{
+        zmq_bind, zmq_close, zmq_connect, zmq_recv, zmq_send, zmq_setsockopt, zmq_socket,
+    };
+    use std::os::fd::RawFd;
+
+    fn readable(fd: RawFd) -> bool {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut p, 1, 0) == 1 }
+    }
+
+    fn socket(ctx: *mut c_void, t: c_int) -> *mut c_void {
+        let s = zmq_socket(ctx, t);
+        assert!(!s.is_null());
+        let zero: c_int = 0;
+        let rc = zmq_setsockopt(s, ZMQ_LINGER, (&zero as *const c_int).cast(), 4);
+        assert_eq!(rc, 0);
+        s
+    }
+
+    fn wait(poller: *mut c_void, timeout: c_long) -> Option<zmq_poller_event_t> {
+        let mut ev = zmq_poller_event_t {
+            socket: std::ptr::null_mut(),
+            fd: 0,
+            user_data: std::ptr::null_mut(),
+            events: 0,
+        };
+        (zmq_poller_wait(poller, &mut ev, timeout) == 0).then_some(ev)
+    }
+
+    /// This library's poller descriptor serves any socket type and plain
+    /// descriptors too (libzmq's only thread-safe sockets), readable while a wait
+    /// would find something.
+    #[test]
+    fn poller_fd_serves_every_socket_and_descriptor() {
+        let ctx = zmq_ctx_new();
+        let a = socket(ctx, ZMQ_PAIR);
+        let b = socket(ctx, ZMQ_PAIR);
+        assert_eq!(zmq_bind(a, c"inproc://poller-fd".as_ptr()), 0);
+        assert_eq!(zmq_connect(b, c"inproc://poller-fd".as_ptr()), 0);
+        let mut poller = zmq_poller_new();
+        assert_eq!(
+            zmq_poller_add(poller, a, std::ptr::null_mut(), ZMQ_POLLIN as c_short),
+            0
+        );
+        let mut fd: zmq_fd_t = -1;
+        assert_eq!(zmq_poller_fd(poller, &mut fd), 0);
+        // Readable at first (what happened before is unknown), until a wait finds
+        // nothing.
+        assert!(readable(fd));
+        assert!(wait(poller, 0).is_none());
+        assert!(!readable(fd));
+        assert_eq!(zmq_send(b, c"x".as_ptr().cast(), 1, 0), 1);
+        assert!(readable(fd));
+        let ev = wait(poller, 0).expect("the message");
+        assert_eq!(ev.socket, a);
+        // Still ready (not read): the descriptor stays readable.
+        assert!(readable(fd));
+        assert!(wait(poller, 0).is_some());
+        let mut buf = [0u8; 4];
+        assert_eq!(zmq_recv(a, buf.as_mut_ptr().cast(), 4, 0), 1);
+        assert!(wait(poller, 0).is_none());
+        assert!(!readable(fd));
+
+        // A plain descriptor registered in the poller drives it too.
+        let mut p = [0; 2];
+        // SAFETY: a two-int array for pipe(2).
+        assert_eq!(unsafe { libc::pipe(p.as_mut_ptr()) }, 0);
+        assert_eq!(
+            zmq_poller_add_fd(poller, p[0], std::ptr::null_mut(), ZMQ_POLLIN as c_short),
+            0
+        );
+        assert!(!readable(fd));
+        // SAFETY: writing one byte from a live buffer to our pipe.
+        assert_eq!(unsafe { libc::write(p[1], b"x".as_ptr().cast(), 1) }, 1);
+        assert!(readable(fd));
+        assert_eq!(wait(poller, 0).expect("the pipe").fd, p[0]);
+        assert_eq!(zmq_poller_remove_fd(poller, p[0]), 0);
+        assert!(wait(poller, 0).is_none());
+        assert!(!readable(fd), "a removed descriptor no longer drives it");
+
+        assert_eq!(zmq_poller_destroy(&mut poller), 0);
+        // SAFETY: closing the pipe we made.
+        unsafe {
+            libc::close(p[0]);
+            libc::close(p[1]);
+        }
+        assert_eq!(zmq_close(a), 0);
+        assert_eq!(zmq_close(b), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+
+    /// A socket found not ready is skipped while nothing happens to it, but one
+    /// made ready by the application's own call (no notification at all) is seen:
+    /// a REQ can send again once it has read its reply.
+    #[test]
+    fn a_socket_made_ready_by_its_own_call_is_seen() {
+        let ctx = zmq_ctx_new();
+        let req = socket(ctx, ZMQ_REQ);
+        let rep = socket(ctx, ZMQ_REP);
+        assert_eq!(zmq_bind(rep, c"inproc://own-call".as_ptr()), 0);
+        assert_eq!(zmq_connect(req, c"inproc://own-call".as_ptr()), 0);
+        let mut poller = zmq_poller_new();
+        assert_eq!(
+            zmq_poller_add(poller, req, std::ptr::null_mut(), ZMQ_POLLOUT as c_short),
+            0
+        );
+        assert!(wait(poller, 0).is_some());
+        assert_eq!(zmq_send(req, c"q".as_ptr().cast(), 1, 0), 1);
+        assert!(wait(poller, 0).is_none());
+        let mut buf = [0u8; 4];
+        assert_eq!(zmq_recv(rep, buf.as_mut_ptr().cast(), 4, 0), 1);
+        assert_eq!(zmq_send(rep, c"a".as_ptr().cast(), 1, 0), 1);
+        // The reply is there, but a REQ may send only once it has read it.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(wait(poller, 0).is_none());
+        assert!(wait(poller, 0).is_none());
+        assert_eq!(zmq_recv(req, buf.as_mut_ptr().cast(), 4, 0), 1);
+        assert_eq!(
+            wait(poller, 0).map(|e| e.events),
+            Some(ZMQ_POLLOUT as c_short)
+        );
+        assert_eq!(zmq_poller_destroy(&mut poller), 0);
+        assert_eq!(zmq_close(req), 0);
+        assert_eq!(zmq_close(rep), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+
+    /// Many threads block on one thread-safe socket's poller and receive: each
+    /// message wakes someone, none is lost, none is delivered twice.
+    #[test]
+    fn threads_blocked_on_one_socket_are_all_served() {
+        let ctx = zmq_ctx_new();
+        let gather = socket(ctx, ZMQ_GATHER);
+        let scatter = socket(ctx, ZMQ_SCATTER);
+        assert_eq!(zmq_bind(gather, c"inproc://served".as_ptr()), 0);
+        assert_eq!(zmq_connect(scatter, c"inproc://served".as_ptr()), 0);
+        let g = gather as usize;
+        let got = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let got = got.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..25 {
+                        let mut b = [0u8; 1];
+                        let n = zmq_recv(g as *mut c_void, b.as_mut_ptr().cast(), 1, 0);
+                        assert_eq!(n, 1);
+                        got.lock().push(b[0]);
+                    }
+                })
+            })
+            .collect();
+        for i in 0..100u8 {
+            assert_eq!(zmq_send(scatter, [i].as_ptr().cast(), 1, 0), 1);
+            if i % 10 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+        let mut all = got.lock().clone();
+        all.sort_unstable();
+        assert_eq!(all, (0..100u8).collect::<Vec<_>>());
+        assert_eq!(zmq_close(gather), 0);
+        assert_eq!(zmq_close(scatter), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+
+    /// DGRAM's two-part datagrams need a datagram transport (libzmq would run them
+    /// as raw bytes over a stream).
+    #[test]
+    fn dgram_refuses_stream_transports() {
+        let ctx = zmq_ctx_new();
+        let d = socket(ctx, ZMQ_DGRAM);
+        assert_eq!(zmq_bind(d, c"tcp://127.0.0.1:*".as_ptr()), -1);
+        assert_eq!(crate::ffi::util::zmq_errno(), ENOCOMPATPROTO);
+        assert_eq!(zmq_close(d), 0);
+        assert_eq!(zmq_ctx_term(ctx), 0);
+    }
+}
