@@ -73,7 +73,7 @@ fn my_list() -> &'static AtomicU64 {
     let addr = std::ptr::addr_of!(marker) as usize;
     // Thread stacks are at least 64 KiB apart; hash the bits above that.
     let x = (addr >> 16).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    &FREE[(x >> 58) as usize % SHARDS].0
+    &FREE[(x >> 58) % SHARDS].0
 }
 
 /// The chunk holding a slot (the slot exists).
