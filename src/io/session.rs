@@ -821,6 +821,11 @@ impl Session {
                 EngineEvent::Closed {
                     event, value, kind, ..
                 } => {
+                    if let ConnEngine::Zmtp(e) = &conn.engine {
+                        if !e.farewell().is_empty() {
+                            let _ = conn.stream.write(e.farewell());
+                        }
+                    }
                     // Whole messages that arrived before the error still reach the socket.
                     self.deliver_pending();
                     let detail = (event != 0).then_some((event, value));

@@ -174,6 +174,8 @@ pub struct Engine {
     zap_enabled: bool,
     /// A ZAP request is out and its reply not in.
     awaiting_zap: bool,
+    /// What was left of our greeting when the greeting itself was refused.
+    farewell: Vec<u8>,
 
     phase: Phase,
     greeting: [u8; V3_GREETING_LEN],
@@ -234,6 +236,7 @@ impl Engine {
             mechanism,
             zap_enabled: cfg.security.zap_enabled(),
             awaiting_zap: false,
+            farewell: Vec::new(),
             phase: Phase::Greeting,
             greeting: [0; V3_GREETING_LEN],
             greeting_len: 0,
@@ -737,6 +740,13 @@ impl Engine {
         if self.phase == Phase::Closed {
             return;
         }
+        if self.phase == Phase::Greeting {
+            // Refused at the greeting: the rest of our greeting still tells the peer
+            // why (its own check fails rather than its read).
+            let mut slices = [IoSlice::new(&[]); 4];
+            let n = self.out.slices(&mut slices);
+            self.farewell = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
+        }
         self.phase = Phase::Closed;
         self.out.clear();
         self.handshake_deadline = None;
@@ -785,6 +795,13 @@ impl Engine {
     /// All queued bytes as slices for a vectored write; returns how many were filled.
     pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
         self.out.slices(slices)
+    }
+
+    /// After a `Closed` at the greeting (mechanism mismatch, a refused older peer):
+    /// the rest of our greeting, worth one non-blocking write before the transport
+    /// closes, so the peer sees the mismatch too.
+    pub fn farewell(&self) -> &[u8] {
+        &self.farewell
     }
 
     /// Total bytes queued for output (`output()` may show only the first part).
