@@ -436,6 +436,8 @@ static inline void zap_handler_run_ (void *arg)
         strcpy (h->address, address);
         strcpy (h->routing_id, rid);
         strcpy (h->mechanism, mech);
+        /*  Counted before the reply goes: whatever it causes comes after. */
+        h->requests++;
         const char *status = ok ? (h->status ? h->status : "200") : "400";
         if (h->reply_fault == 3)
             status = "2000";
@@ -449,7 +451,6 @@ static inline void zap_handler_run_ (void *arg)
         if (h->reply_fault == 4)
             zap_send_ (s, "", 0, 1);
         zap_send_ (s, h->metadata, h->metadata_len, 0);
-        h->requests++;
     }
 }
 
