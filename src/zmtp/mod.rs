@@ -55,6 +55,8 @@ mod zap;
 #[cfg(test)]
 mod fuzz;
 #[cfg(test)]
+mod security_tests;
+#[cfg(test)]
 pub(crate) mod tests;
 
 pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version};
