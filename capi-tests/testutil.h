@@ -1,9 +1,9 @@
 /*  Helpers shared by the C API tests: assertions that report file:line and the
     failing expression then exit(1), a millisecond sleep, a clock, a watchdog,
-    and socket shortcuts (creation, int options, string frames) that fail the
-    test at the caller's line. Only the C library, POSIX and zmq.h. Everything
-    is a macro or a static inline function, so a test pays for none it leaves
-    unused. */
+    cases isolated in child processes, and socket shortcuts (creation, int
+    options, string frames) that fail the test at the caller's line. Only the
+    C library, POSIX and zmq.h. Everything is a macro or a static inline
+    function, so a test pays for none it leaves unused. */
 #ifndef CAPI_TESTUTIL_H
 #define CAPI_TESTUTIL_H
 
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -142,6 +143,84 @@ static inline void test_timeout_handler_ (int sig)
         signal (SIGALRM, test_timeout_handler_);                               \
         alarm (seconds);                                                       \
     } while (0)
+
+/*  One case of run_isolated_cases. */
+struct isolated_case
+{
+    const char *name;
+    void (*fn) (void *);
+    void *arg;
+};
+
+/*  Runs each case in a child process of its own, all at once, each ending
+    after at most seconds, so that a case which kills or hangs the process is
+    reported by name while the others still run. What a case writes to
+    stderr is shown after its verdict. Returns how many cases failed (a case
+    passes when its child exits with status 0). Call it before the test
+    creates a context (a child gets none of the parent's library threads). */
+static inline int run_isolated_cases (const struct isolated_case *cases,
+                                      int n, int seconds)
+{
+    pid_t pids[64];
+    FILE *logs[64];
+    int failed = 0;
+    if (n > 64) {
+        fprintf (stderr, "run_isolated_cases: at most 64 cases\n");
+        return n;
+    }
+    fflush (stdout);
+    fflush (stderr);
+    for (int i = 0; i < n; i++) {
+        logs[i] = tmpfile ();
+        pids[i] = logs[i] ? fork () : -1;
+        if (pids[i] == 0) {
+            dup2 (fileno (logs[i]), 2);
+            signal (SIGALRM, test_timeout_handler_);
+            alarm ((unsigned) seconds);
+            cases[i].fn (cases[i].arg);
+            _exit (0);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        int status = 0;
+        if (pids[i] < 0) {
+            fprintf (stderr, "FAILED: %s: could not start\n", cases[i].name);
+            failed++;
+            continue;
+        }
+        while (waitpid (pids[i], &status, 0) == -1 && errno == EINTR) {
+        }
+        if (WIFEXITED (status) && WEXITSTATUS (status) == 0) {
+            fprintf (stderr, "ok: %s\n", cases[i].name);
+        } else {
+            failed++;
+            if (WIFEXITED (status) && WEXITSTATUS (status) == 3)
+                fprintf (stderr, "FAILED: %s: timed out after %d s\n",
+                         cases[i].name, seconds);
+            else if (WIFEXITED (status))
+                fprintf (stderr, "FAILED: %s: exit status %d\n",
+                         cases[i].name, WEXITSTATUS (status));
+            else
+                fprintf (stderr, "FAILED: %s: killed by signal %d%s\n",
+                         cases[i].name, WTERMSIG (status),
+                         WTERMSIG (status) == SIGPIPE ? " (SIGPIPE)" : "");
+        }
+        char line[1024];
+        rewind (logs[i]);
+        while (fgets (line, sizeof line, logs[i]))
+            fprintf (stderr, "    %s", line);
+        fclose (logs[i]);
+    }
+    return failed;
+}
+
+/*  The same for one case: 0 when it passed, 1 when it failed. */
+static inline int run_isolated (const char *name, void (*fn) (void *),
+                                void *arg, int seconds)
+{
+    const struct isolated_case c = {name, fn, arg};
+    return run_isolated_cases (&c, 1, seconds);
+}
 
 /*  A socket with every option at its default. */
 #define PLAIN_SOCKET(ctx, type)                                                \

@@ -2,7 +2,8 @@
 # The interop step of `make test`: builds interop/peer.c, asks the library
 # whether it has tcp at all (skipped, and passing, while it does not), then
 # runs interop/run.py (this library against the real libzmq, both ways) and
-# interop/mock_peers.py (mock ZMTP peers against this library).
+# interop/mock_peers.py (mock ZMTP peers against this library) and
+# interop/wire_attack.py (hostile peers on raw sockets against this library).
 #
 # usage: interop/check.sh [LIBDIR]     (default: target/release)
 # Environment: ZMQ_REAL_LIB  the real libzmq.so.5 (default: the system's one)
@@ -60,4 +61,6 @@ echo "-- this library against the real libzmq"
 python3 interop/run.py --lib "$libdir" --peer "$out/peer" || status=1
 echo "-- mock ZMTP peers against this library"
 python3 interop/mock_peers.py --lib "$libdir" --peer "$out/peer" || status=1
+echo "-- hostile peers against this library"
+python3 interop/wire_attack.py --lib "$libdir" --peer "$out/peer" || status=1
 exit $status

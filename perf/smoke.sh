@@ -163,6 +163,11 @@ if [ $ALL -eq 1 ]; then
     verify scale_pubsub '^subscribers: 5$
 ^delivered count: 500$
 ^mean throughput: [0-9]+ \[msg/s\]$'
+    run scale_idle "$BUILD/scale_idle" "tcp://127.0.0.1:$(free_port)" 20 16 50
+    verify scale_idle '^idle connections: 20$
+^roundtrip count: 50$
+^average latency: [0-9]+\.[0-9]{3} \[us\]$
+^cpu per roundtrip: [0-9]+\.[0-9]{3} \[us\]$'
 fi
 
 echo "smoke: $PASSED passed, $FAILED failed"

@@ -18,15 +18,16 @@ use parking_lot::{Mutex, MutexGuard};
 
 use super::sys;
 use crate::msg::Msg;
-use crate::pipe::{Direct, DirectSink};
+use crate::pipe::{Direct, DirectPath, DirectSink, IdleMark, IDLE_NONE};
 use crate::zmtp::DirectFraming;
 
 /// `idle_at` while the I/O thread has output pending or there is no connection.
-const BUSY: u64 = u64::MAX;
+const BUSY: u64 = IDLE_NONE;
 
 /// The shared direct-write state of one session's pipe.
 pub(crate) struct DirectWrite {
-    idle_at: AtomicU64,
+    /// Shared with the pipe's application end, which reads it on every send.
+    idle_at: IdleMark,
     state: Mutex<DirectState>,
 }
 
@@ -42,7 +43,7 @@ pub(crate) struct DirectState {
 impl Default for DirectWrite {
     fn default() -> Self {
         DirectWrite {
-            idle_at: AtomicU64::new(BUSY),
+            idle_at: std::sync::Arc::new(AtomicU64::new(BUSY)),
             state: Mutex::new(DirectState {
                 target: None,
                 leftover: Vec::new(),
@@ -52,11 +53,6 @@ impl Default for DirectWrite {
 }
 
 impl DirectSink for DirectWrite {
-    #[inline]
-    fn idle_at(&self, pos: u64) -> bool {
-        self.idle_at.load(Ordering::Acquire) == pos
-    }
-
     fn try_write(&self, pos: u64, parts: &[Msg], scratch: &mut Vec<u8>) -> Direct {
         let mut st = self.state.lock();
         let Some((fd, framing)) = &st.target else {
@@ -85,6 +81,14 @@ impl DirectSink for DirectWrite {
 }
 
 impl DirectWrite {
+    /// What a pipe's application end needs to write to this connection directly.
+    pub(crate) fn path(self: &Arc<Self>) -> DirectPath {
+        DirectPath {
+            sink: self.clone(),
+            idle: self.idle_at.clone(),
+        }
+    }
+
     /// I/O side: a connection is up whose engine frames messages with `framing`.
     pub(crate) fn attach(&self, fd: Arc<OwnedFd>, framing: DirectFraming) {
         let mut st = self.state.lock();
@@ -133,7 +137,7 @@ mod tests {
 
     fn pair() -> (PipeEnd, PipeEnd, Arc<DirectWrite>) {
         let direct = Arc::new(DirectWrite::default());
-        let (mut app, mut io) = network_pipe_pair(0, 0, Some(direct.clone()));
+        let (mut app, mut io) = network_pipe_pair(0, 0, Some(direct.path()));
         app.send_routing_id(b"");
         io.send_routing_id(b"");
         assert!(io.read().is_none(), "the routing id is taken, nothing else");

@@ -18,6 +18,7 @@ mod event_loop;
 mod listener;
 mod raw;
 mod session;
+mod socks;
 pub(crate) mod sys;
 mod timers;
 mod transport;

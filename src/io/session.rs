@@ -24,12 +24,13 @@ use mio::{Registry, Token};
 use super::connecter::{Connecter, Ended, Next, Policy};
 use super::direct::DirectWrite;
 use super::raw::RawEngine;
+use super::socks::{self, Credentials, Progress, SocksClient};
 use super::sys;
 use super::transport::{self, Stream, Target, Transport};
 use super::SocketLink;
 use crate::abi::*;
 use crate::monitor::Endpoints;
-use crate::msg::Msg;
+use crate::msg::{Msg, Properties};
 use crate::pipe::{network_pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeOwner};
 use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox, Security, ZapRequest};
 
@@ -78,7 +79,7 @@ pub(crate) fn session_pipe(link_options: &crate::options::Options) -> (PipeEnd, 
     let (app, end) = network_pipe_pair(
         hwm(link_options.sndhwm),
         hwm(link_options.rcvhwm),
-        Some(direct.clone()),
+        Some(direct.path()),
     );
     (app, SessionPipe { end, direct })
 }
@@ -166,6 +167,9 @@ struct Conn {
     handshaken: bool,
     /// The pipe is full: stop reading until the socket makes room (backpressure).
     input_blocked: bool,
+    /// What a STREAM socket's connect and disconnect notifications carry (its frames'
+    /// properties, Peer-Address among them), as libzmq's raw engine attaches them.
+    notice_props: Option<Properties>,
 }
 
 /// The session's socket, if any.
@@ -173,7 +177,17 @@ enum Wire {
     None,
     /// A non-blocking connect in progress.
     Connecting(Stream),
+    /// Connected to a SOCKS5 proxy, asking it to connect on.
+    Socks(Stream, Box<SocksClient>),
     Live(Box<Conn>),
+}
+
+/// ZMQ_SOCKS_PROXY: connections go through this SOCKS5 proxy.
+struct SocksProxy {
+    proxy: Target,
+    /// None: no username set (no authentication). An error (a username or password
+    /// longer than the protocol carries) fails every attempt; libzmq asserts.
+    credentials: Result<Option<Credentials>, socks::SocksError>,
 }
 
 /// Where the session came from.
@@ -186,6 +200,8 @@ enum Origin {
         target: Target,
         /// ZMQ_CONNECT_ROUTING_ID, for pipes made per connection (STREAM, IMMEDIATE).
         route: Option<Vec<u8>>,
+        /// Set when connections go through a SOCKS5 proxy (tcp only).
+        socks: Option<Box<SocksProxy>>,
     },
 }
 
@@ -292,10 +308,25 @@ impl Session {
     ) -> Session {
         let connecter = Connecter::new(Policy::from_options(&link.options), now);
         let route = Some(link.options.connect_routing_id.clone()).filter(|r| !r.is_empty());
+        let o = &link.options;
+        let socks =
+            (!o.socks_proxy_address.is_empty() && target.transport == Transport::Tcp).then(|| {
+                Box::new(SocksProxy {
+                    proxy: Target {
+                        transport: Transport::Tcp,
+                        address: String::from_utf8_lossy(&o.socks_proxy_address).into_owned(),
+                    },
+                    credentials: socks::Credentials::from_options(
+                        &o.socks_proxy_username,
+                        &o.socks_proxy_password,
+                    ),
+                })
+            });
         let origin = Origin::Connect {
             connecter,
             target,
             route,
+            socks,
         };
         Session::new(link, endpoint_id, endpoint, origin, owner, pipe)
     }
@@ -319,7 +350,7 @@ impl Session {
         };
         match &self.wire {
             Wire::Live(conn) => consider(conn.engine.next_timeout()),
-            Wire::Connecting(_) | Wire::None => {
+            Wire::Connecting(_) | Wire::Socks(..) | Wire::None => {
                 if let Origin::Connect { connecter, .. } = &self.origin {
                     consider(connecter.deadline());
                 }
@@ -361,6 +392,7 @@ impl Session {
     pub(crate) fn on_ready(&mut self, io: &mut Io<'_>, ready: Readiness) {
         match &self.wire {
             Wire::Connecting(_) => self.connect_done(io),
+            Wire::Socks(..) => self.socks_step(io),
             Wire::Live(_) => {
                 if ready.readable {
                     self.read_input(io);
@@ -446,7 +478,7 @@ impl Session {
                     }
                 }
             }
-            Wire::Connecting(_) | Wire::None => self.poll_connecter(io),
+            Wire::Connecting(_) | Wire::Socks(..) | Wire::None => self.poll_connecter(io),
         }
     }
 
@@ -462,7 +494,7 @@ impl Session {
             Wire::Live(conn) => {
                 transport::deregister(io.registry, conn.stream.raw_fd());
             }
-            Wire::Connecting(stream) => {
+            Wire::Connecting(stream) | Wire::Socks(stream, _) => {
                 let fd = stream.raw_fd();
                 transport::deregister(io.registry, fd);
                 drop(stream);
@@ -521,8 +553,11 @@ impl Session {
             Next::Connect => self.attempt(io),
             Next::Retry(wait) => {
                 // CONNECT_TIMEOUT: the attempt in progress is abandoned.
-                if let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) {
-                    self.close_attempt(io, stream);
+                match std::mem::replace(&mut self.wire, Wire::None) {
+                    Wire::Connecting(stream) | Wire::Socks(stream, _) => {
+                        self.close_attempt(io, stream)
+                    }
+                    other => self.wire = other,
                 }
                 self.retry_scheduled(wait);
             }
@@ -537,13 +572,18 @@ impl Session {
             return;
         }
         let Origin::Connect {
-            connecter, target, ..
+            connecter,
+            target,
+            socks,
+            ..
         } = &mut self.origin
         else {
             return;
         };
         connecter.attempt_started(io.now);
-        let attempt = transport::connect(target, &self.link.options);
+        // Through a SOCKS proxy, the connection is first made to the proxy.
+        let to = socks.as_ref().map_or(&*target, |s| &s.proxy);
+        let attempt = transport::connect(to, &self.link.options);
         let at = Endpoints::connecting(&self.endpoint);
         match attempt {
             Ok((stream, in_progress)) => {
@@ -585,18 +625,30 @@ impl Session {
                 let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) else {
                     return;
                 };
-                if let Origin::Connect { connecter, .. } = &mut self.origin {
-                    connecter.connected();
+                if let Origin::Connect {
+                    socks: Some(proxy),
+                    target,
+                    ..
+                } = &self.origin
+                {
+                    // Connected to the proxy: ask it to connect on.
+                    let client = proxy.credentials.clone().and_then(|credentials| {
+                        let (host, port) = socks::split_target(&target.address)?;
+                        SocksClient::new(host, port, credentials)
+                    });
+                    match client {
+                        Ok(client) => {
+                            self.wire = Wire::Socks(stream, Box::new(client));
+                            self.socks_step(io);
+                        }
+                        Err(_) => {
+                            self.close_attempt(io, stream);
+                            self.attempt_failed(io, libc::EINVAL);
+                        }
+                    }
+                    return;
                 }
-                let at = Endpoints {
-                    local: stream.local_endpoint(),
-                    remote: self.endpoint.clone(),
-                    bound: false,
-                };
-                self.link
-                    .monitor
-                    .emit(ZMQ_EVENT_CONNECTED, stream.raw_fd() as u64, &at);
-                self.install(io, stream, at);
+                self.connected(io, stream, &[]);
             }
             Err(e) => {
                 let Wire::Connecting(stream) = std::mem::replace(&mut self.wire, Wire::None) else {
@@ -606,6 +658,82 @@ impl Session {
                 self.attempt_failed(io, e.raw_os_error().unwrap_or(libc::EIO));
             }
         }
+    }
+
+    /// The connection to the peer is up (directly, or through a proxy, with the first
+    /// `early` bytes the peer sent already read).
+    fn connected(&mut self, io: &mut Io<'_>, stream: Stream, early: &[u8]) {
+        if let Origin::Connect { connecter, .. } = &mut self.origin {
+            connecter.connected();
+        }
+        let at = Endpoints {
+            local: stream.local_endpoint(),
+            remote: self.endpoint.clone(),
+            bound: false,
+        };
+        self.link
+            .monitor
+            .emit(ZMQ_EVENT_CONNECTED, stream.raw_fd() as u64, &at);
+        self.install(io, stream, at);
+        if !early.is_empty() {
+            if let Some(conn) = self.conn() {
+                conn.engine.receive(early, io.now);
+                if self.handle_engine_events(io) {
+                    self.flush(io);
+                }
+            }
+        }
+    }
+
+    /// Moves the SOCKS5 handshake with the proxy on: writes what is due, reads its
+    /// answers; a refusal fails the attempt like a refused connect.
+    fn socks_step(&mut self, io: &mut Io<'_>) {
+        let Wire::Socks(stream, client) = &mut self.wire else {
+            return;
+        };
+        let outcome = loop {
+            while !client.output().is_empty() {
+                match stream.write(client.output()) {
+                    Ok(n) => client.consume_output(n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return self.socks_failed(io, e.raw_os_error().unwrap_or(libc::EIO)),
+                }
+            }
+            match stream.read(io.buf) {
+                Ok(0) => break Err(libc::ECONNRESET),
+                Ok(n) => match client.receive(&io.buf[..n]) {
+                    Ok(Progress::NeedMore) => continue,
+                    Ok(Progress::Connected { leftover, .. }) => break Ok(leftover),
+                    Err(_) => break Err(libc::ECONNREFUSED),
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e.raw_os_error().unwrap_or(libc::EIO)),
+            }
+        };
+        match outcome {
+            Ok(early) => {
+                let Wire::Socks(stream, _) = std::mem::replace(&mut self.wire, Wire::None) else {
+                    return;
+                };
+                self.connected(io, stream, &early);
+            }
+            Err(errno) => self.socks_failed(io, errno),
+        }
+    }
+
+    fn socks_failed(&mut self, io: &mut Io<'_>, errno: i32) {
+        if let Wire::Socks(stream, _) = std::mem::replace(&mut self.wire, Wire::None) {
+            self.close_attempt(io, stream);
+        }
+        // A refusal by the proxy is no refused tcp connect: it never stops reconnecting.
+        let errno = if errno == libc::ECONNREFUSED {
+            libc::EPROTO
+        } else {
+            errno
+        };
+        self.attempt_failed(io, errno);
     }
 
     /// Closes the socket of a failed or abandoned attempt, reporting ZMQ_EVENT_CLOSED.
@@ -705,6 +833,7 @@ impl Session {
             at,
             handshaken: false,
             input_blocked: false,
+            notice_props: None,
         }));
         if self.handle_engine_events(io) {
             self.flush(io);
@@ -783,6 +912,7 @@ impl Session {
     /// Acts on what the engine produced; false when the connection closed.
     fn handle_engine_events(&mut self, io: &mut Io<'_>) -> bool {
         loop {
+            let raw = self.link.options.raw_socket;
             let Some(conn) = self.conn() else {
                 return false;
             };
@@ -794,9 +924,13 @@ impl Session {
                 EngineEvent::Ready {
                     peer_routing_id,
                     version,
+                    metadata,
                     ..
                 } => {
                     conn.handshaken = true;
+                    if raw {
+                        conn.notice_props = Some(Properties::new(metadata));
+                    }
                     // The socket gets its pipe before the application hears of the
                     // handshake, so a send right after the event already counts it.
                     self.handshake_done(peer_routing_id);
@@ -909,7 +1043,7 @@ impl Session {
             self.direct = direct;
             ours.send_routing_id(&peer_routing_id);
             if self.notify_connect {
-                ours.write(Msg::new());
+                ours.write(notice(&conn.notice_props));
             }
             ours.attach(self.owner.clone());
             if let Origin::Connect {
@@ -924,6 +1058,7 @@ impl Session {
                 theirs,
                 PeerInfo {
                     endpoint: Some(self.endpoint.clone()),
+                    at: conn.at.clone(),
                 },
             );
         } else if let Some(pipe) = self.pipe.as_mut() {
@@ -931,7 +1066,7 @@ impl Session {
                 pipe.send_routing_id(&peer_routing_id);
                 self.identified = true;
             } else if self.notify_connect {
-                pipe.write(Msg::new());
+                pipe.write(notice(&conn.notice_props));
             }
         }
         if let ConnEngine::Zmtp(engine) = &conn.engine {
@@ -1075,7 +1210,7 @@ impl Session {
         if conn.handshaken {
             if let Some(p) = self.pipe.as_mut().filter(|p| !p.peer_gone) {
                 if self.notify_disconnect {
-                    p.write(Msg::new());
+                    p.write(notice(&conn.notice_props));
                 }
                 // ZMQ_DISCONNECT_MSG (accepted peers) / ZMQ_HICCUP_MSG (connected peers).
                 if !connecting_side && o.can_recv_disconnect_msg && !o.disconnect_msg.is_empty() {
@@ -1133,6 +1268,15 @@ impl Session {
         let next = connecter.ended(io.now, ended, disconnected);
         self.follow(io, next);
     }
+}
+
+/// An empty notification message (a peer connected or disconnected).
+fn notice(props: &Option<Properties>) -> Msg {
+    let mut m = Msg::new();
+    if let Some(p) = props {
+        m.set_properties(p);
+    }
+    m
 }
 
 impl Drop for Session {

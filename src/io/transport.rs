@@ -201,8 +201,24 @@ pub(crate) struct Listening {
     transport: Transport,
     /// The endpoint as resolved (the port filled in), for ZMQ_LAST_ENDPOINT.
     pub(crate) endpoint: String,
-    /// `ipc://*`: the private directory and socket file made for it, removed at close.
-    wildcard: Option<(PathBuf, PathBuf)>,
+    /// `ipc://*`: the socket file made for it (and which file: device and inode) and
+    /// its private directory, removed at close.
+    wildcard: Option<Wildcard>,
+}
+
+/// The file and directory made for an `ipc://*` bind.
+struct Wildcard {
+    file: PathBuf,
+    dir: PathBuf,
+    id: Option<(u64, u64)>,
+}
+
+/// Which file is at `path` now (device, inode).
+fn file_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
 }
 
 impl Listening {
@@ -226,12 +242,13 @@ impl Listening {
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        // As libzmq 4.3.5: only the file made for `ipc://*` is removed (with its
-        // directory). A named path is left alone: another socket may have bound it
-        // since, and its file is not ours to remove.
-        if let Some((file, dir)) = self.wildcard.take() {
-            if std::fs::remove_file(&file).is_ok() {
-                let _ = std::fs::remove_dir(&dir);
+        // Only the file made for `ipc://*` is removed, with its directory, and only
+        // while it is still that file: a later bind at the same path (another socket
+        // taking it over) keeps its own. A named path is left alone, as in libzmq
+        // 4.3.5: another socket may have bound it since.
+        if let Some(w) = self.wildcard.take() {
+            if w.id.is_some() && file_id(&w.file) == w.id && std::fs::remove_file(&w.file).is_ok() {
+                let _ = std::fs::remove_dir(&w.dir);
             }
         }
     }
@@ -255,10 +272,15 @@ pub(crate) fn listen(transport: Transport, name: &str, options: &Options) -> ZRe
             })
         }
         Transport::Ipc => {
-            let (addr, wildcard) = if name == "*" {
+            let (addr, mut wildcard) = if name == "*" {
                 let path = address::wildcard_ipc_path()?;
                 let dir = path.parent().map(PathBuf::from).unwrap_or_default();
-                (IpcAddr::Path(path.clone()), Some((path, dir)))
+                let w = Wildcard {
+                    file: path.clone(),
+                    dir,
+                    id: None,
+                };
+                (IpcAddr::Path(path), Some(w))
             } else {
                 (IpcAddr::parse(name)?, None)
             };
@@ -269,11 +291,14 @@ pub(crate) fn listen(transport: Transport, name: &str, options: &Options) -> ZRe
             }
             let std_addr = addr.to_std().map_err(to_errno)?;
             let l = std::os::unix::net::UnixListener::bind_addr(&std_addr).map_err(|e| {
-                if let Some((_, dir)) = &wildcard {
-                    let _ = std::fs::remove_dir(dir);
+                if let Some(w) = &wildcard {
+                    let _ = std::fs::remove_dir(&w.dir);
                 }
                 to_errno(e)
             })?;
+            if let Some(w) = wildcard.as_mut() {
+                w.id = file_id(&w.file);
+            }
             l.set_nonblocking(true).map_err(to_errno)?;
             Ok(Listening {
                 fd: OwnedFd::from(l),
@@ -364,5 +389,15 @@ mod tests {
         drop(wild);
         assert!(!file.exists());
         assert!(!file.parent().unwrap().exists());
+
+        // A later bind at the wildcard's path keeps its file when the first closes.
+        let wild = listen(Transport::Ipc, "*", &opts).unwrap();
+        let name = wild.endpoint.strip_prefix("ipc://").unwrap().to_string();
+        let later = listen(Transport::Ipc, &name, &opts).unwrap();
+        drop(wild);
+        assert!(PathBuf::from(&name).exists());
+        drop(later);
+        let _ = std::fs::remove_file(&name);
+        let _ = std::fs::remove_dir(PathBuf::from(&name).parent().unwrap());
     }
 }

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
 
+use crate::monitor::Endpoints;
 use crate::msg::{flags, Msg};
 
 use queue::{queue, Reader, Writer};
@@ -64,11 +65,23 @@ pub(crate) enum Direct {
 /// the connection's I/O thread has written out everything queued before it (network
 /// pipes only; the I/O layer provides it).
 pub(crate) trait DirectSink: Send + Sync {
-    /// Cheap hint: whether a direct write at pipe position `pos` could go ahead.
-    fn idle_at(&self, pos: u64) -> bool;
     /// Writes the parts of one whole message if the connection is still idle at `pos`;
     /// `scratch` is the caller's reusable buffer.
     fn try_write(&self, pos: u64, parts: &[Msg], scratch: &mut Vec<u8>) -> Direct;
+}
+
+/// The pipe position up to which a connection's I/O thread has written out all it
+/// read (`IDLE_NONE` while it is busy or there is no connection): the cheap test, on
+/// every send, of whether a direct write could go ahead.
+pub(crate) type IdleMark = Arc<AtomicU64>;
+
+/// An `IdleMark` value no pipe position ever has.
+pub(crate) const IDLE_NONE: u64 = u64::MAX;
+
+/// What the application end of a network pipe needs for direct writes.
+pub(crate) struct DirectPath {
+    pub(crate) sink: Arc<dyn DirectSink>,
+    pub(crate) idle: IdleMark,
 }
 
 /// Messages that answer nothing go through the pipe when written within this long of
@@ -79,11 +92,13 @@ const DIRECT_BUF_KEEP: usize = 128 * 1024;
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
 
-/// What the attaching side learns about the socket at the other end.
+/// What the attaching side learns about the pipe it is handed.
 #[derive(Clone, Debug, Default)]
 pub struct PeerInfo {
     /// The endpoint this pipe belongs to on the attaching side (for unbind/disconnect).
     pub endpoint: Option<String>,
+    /// The addresses monitor events about the pipe report (ZMQ_EVENT_PIPES_STATS).
+    pub at: Endpoints,
 }
 
 /// State the two ends share; index `s` belongs to the end on side `s`.
@@ -137,13 +152,15 @@ pub struct PipeEnd {
     pub out_active: bool,
     /// The endpoint this pipe was made for, on this side.
     pub endpoint: Option<String>,
+    /// The addresses its monitor events report.
+    pub addresses: Endpoints,
     /// Pattern-specific name of this pipe (ROUTER's routing id for it).
     pub route: Option<Vec<u8>>,
     /// The other end is served by an I/O thread (a tcp or ipc connection), not by an
     /// application thread of this process.
     pub network: bool,
     /// The connection an application end may write to directly (network pipes only).
-    direct: Option<Arc<dyn DirectSink>>,
+    direct: Option<DirectPath>,
     /// Parts of a message headed for a direct write (application end).
     staged: Vec<Msg>,
     /// The staged parts encoded, reused between messages.
@@ -190,6 +207,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         in_active: true,
         out_active: true,
         endpoint: None,
+        addresses: Endpoints::default(),
         route: None,
         network: false,
         direct: None,
@@ -207,7 +225,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
 pub(crate) fn network_pipe_pair(
     app_hwm: u64,
     io_hwm: u64,
-    direct: Option<Arc<dyn DirectSink>>,
+    direct: Option<DirectPath>,
 ) -> (PipeEnd, PipeEnd) {
     let (mut app, io) = pipe_pair([app_hwm, io_hwm]);
     app.network = true;
@@ -327,7 +345,7 @@ impl PipeEnd {
         let Some(direct) = &self.direct else {
             return false;
         };
-        if !direct.idle_at(self.writer.position()) {
+        if direct.idle.load(Ordering::Acquire) != self.writer.position() {
             return false;
         }
         let now = Instant::now();
@@ -345,7 +363,7 @@ impl PipeEnd {
     /// Writes the staged message to the connection, or queues it in the pipe when that
     /// is no longer possible.
     fn write_direct(&mut self) {
-        let Some(direct) = self.direct.clone() else {
+        let Some(direct) = self.direct.as_ref().map(|d| d.sink.clone()) else {
             return;
         };
         self.direct_buf.clear();

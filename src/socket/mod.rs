@@ -223,10 +223,11 @@ impl SocketCore {
     }
 
     /// Adds a pipe end of ours to the socket.
-    fn attach_pipe(&mut self, mut pipe: PipeEnd, endpoint: Option<String>) {
+    fn attach_pipe(&mut self, mut pipe: PipeEnd, endpoint: Option<String>, at: Endpoints) {
         pipe.attach(self.mailbox.clone());
         pipe.conflate = self.options.conflate;
         pipe.endpoint = endpoint;
+        pipe.addresses = at;
         let id = pipe.id;
         self.pipes.insert(pipe);
         self.pattern.attach(&mut self.pipes, id);
@@ -235,7 +236,7 @@ impl SocketCore {
     /// A connecting peer built a pipe to us.
     fn attach_remote(&mut self, mut pipe: PipeEnd, info: PeerInfo) {
         pipe.send_routing_id(&self.options.routing_id);
-        self.attach_pipe(pipe, info.endpoint);
+        self.attach_pipe(pipe, info.endpoint, info.at);
     }
 
     fn attach_pending(&mut self, pending: PendingConnect, endpoint: &str) {
@@ -249,6 +250,7 @@ impl SocketCore {
             pipe,
             PeerInfo {
                 endpoint: Some(endpoint.to_string()),
+                at: Endpoints::bound(endpoint),
             },
         );
     }
@@ -345,7 +347,7 @@ impl SocketCore {
             if !self.options.connect_routing_id.is_empty() {
                 ours.route = Some(self.options.connect_routing_id.clone());
             }
-            self.attach_pipe(ours, Some(addr.to_string()));
+            self.attach_pipe(ours, Some(addr.to_string()), Endpoints::connecting(addr));
             Some(theirs)
         };
         // ZMQ_CONNECT_ROUTING_ID names one connect only.
@@ -422,13 +424,14 @@ impl SocketCore {
                     ours.route = Some(std::mem::take(&mut self.options.connect_routing_id));
                 }
                 let peer_id = ours.peer_id();
-                self.attach_pipe(ours, Some(addr.to_string()));
+                self.attach_pipe(ours, Some(addr.to_string()), Endpoints::connecting(addr));
                 if let Some((acceptor, theirs)) = bound {
                     debug_assert_eq!(theirs.id, peer_id);
                     acceptor.accept_pipe(
                         theirs,
                         PeerInfo {
                             endpoint: Some(addr.to_string()),
+                            at: Endpoints::bound(addr),
                         },
                     );
                 }
@@ -627,9 +630,8 @@ impl SocketCore {
         }
         for p in self.pipes.iter_mut() {
             let (outbound, inbound) = p.queue_sizes();
-            let at = Endpoints::bound(p.endpoint.as_deref().unwrap_or_default());
             self.monitor
-                .emit_values(ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &at);
+                .emit_values(ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &p.addresses);
         }
         Ok(())
     }

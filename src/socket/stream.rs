@@ -92,6 +92,8 @@ impl Stream {
             .unwrap_or_default();
         let mut rid = Msg::from_slice(route);
         rid.set_more(true);
+        // The routing id frame carries the data frame's properties, as in libzmq.
+        rid.set_metadata(msg.metadata().cloned());
         Some((rid, msg))
     }
 
