@@ -1,7 +1,8 @@
 /*  Helpers shared by the C API tests: assertions that report file:line and the
     failing expression then exit(1), a millisecond sleep, a clock, a watchdog,
-    cases isolated in child processes, and socket shortcuts (creation, int
-    options, string frames) that fail the test at the caller's line. Only the
+    cases isolated in child processes, socket shortcuts (creation, int
+    options, string frames) that fail the test at the caller's line, monitor
+    events, and a ZAP handler on its own thread. Only the
     C library, POSIX and zmq.h. Everything is a macro or a static inline
     function, so a test pays for none it leaves unused. */
 #ifndef CAPI_TESTUTIL_H
