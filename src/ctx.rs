@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
 use crate::io::{IoThread, ZapConnector};
 use crate::pipe::{pipe_pair, PeerInfo, PipeAcceptor, PipeEnd, PipeOwner};
-use crate::signal::Signal;
+use crate::signal::{Signal, Wake};
 
 /// What an inproc peer needs to know about a socket to build a pipe to it.
 #[derive(Clone, Debug)]
@@ -21,6 +21,10 @@ pub struct InprocPeer {
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,
+    /// What a connecting peer writes on the socket's behalf, as libzmq does: its
+    /// routing id and its ZMQ_HELLO_MSG (empty: none).
+    pub routing_id: Vec<u8>,
+    pub hello_msg: Vec<u8>,
 }
 
 /// A bound inproc endpoint.
@@ -80,13 +84,18 @@ struct State {
 /// A context, shared by its handle and its sockets.
 pub struct Ctx {
     state: Mutex<State>,
-    all_closed: Condvar,
+    /// Notified when the last socket closes (an interruptible sleep: `terminate`
+    /// returns EINTR when a signal handler runs, as libzmq's does).
+    all_closed: Signal,
     terminating: AtomicBool,
     options: Mutex<CtxOptions>,
     next_socket_id: AtomicU64,
     /// Started on first use by a tcp or ipc endpoint.
     io_threads: Mutex<Vec<Arc<IoThread>>>,
     next_io: AtomicU64,
+    /// The process that made the context: a child forked from it must leave the
+    /// parent's threads and descriptors alone.
+    pid: u32,
 }
 
 impl Ctx {
@@ -97,13 +106,21 @@ impl Ctx {
                 inproc: HashMap::new(),
                 pending: HashMap::new(),
             }),
-            all_closed: Condvar::new(),
+            all_closed: Signal::new(),
             terminating: AtomicBool::new(false),
             options: Mutex::new(CtxOptions::default()),
             next_socket_id: AtomicU64::new(1),
             io_threads: Mutex::new(Vec::new()),
             next_io: AtomicU64::new(0),
+            pid: std::process::id(),
         })
+    }
+
+    /// True in a child process forked after the context was made: its I/O threads
+    /// are not there, and its descriptors are shared with the parent, which still
+    /// uses them.
+    pub fn forked(&self) -> bool {
+        std::process::id() != self.pid
     }
 
     #[inline]
@@ -130,27 +147,15 @@ impl Ctx {
         Ok(id)
     }
 
-    /// Forgets a closed socket, its bindings and its pending connections.
+    /// Forgets a closed socket and its bindings. Its connections to names not bound
+    /// yet stay: what it sent is delivered when the name is bound, as in libzmq.
     pub fn unregister_socket(&self, id: u64) {
         let mut st = self.state.lock();
         st.sockets.remove(&id);
         st.inproc.retain(|_, b| b.peer.socket_id != id);
-        let dropped: Vec<PendingConnect> = st
-            .pending
-            .values_mut()
-            .flat_map(|list| {
-                let (gone, keep): (Vec<_>, Vec<_>) =
-                    list.drain(..).partition(|p| p.connecter.socket_id == id);
-                *list = keep;
-                gone
-            })
-            .collect();
-        st.pending.retain(|_, list| !list.is_empty());
         if st.sockets.is_empty() {
-            self.all_closed.notify_all();
+            self.all_closed.notify();
         }
-        drop(st);
-        drop(dropped);
     }
 
     /// Binds an inproc name; returns the connections that were waiting for it.
@@ -229,13 +234,19 @@ impl Ctx {
     }
 
     /// Terminates: shuts down, waits until every socket is closed, then lets the I/O
-    /// threads finish their lingering connections and stop.
-    pub fn terminate(&self) {
+    /// threads finish their lingering connections and stop. EINTR when a signal handler
+    /// ran meanwhile; the context stays shut down, and a later call goes on waiting.
+    pub fn terminate(&self) -> ZResult<()> {
         self.shutdown();
-        let mut st = self.state.lock();
-        while !st.sockets.is_empty() {
-            self.all_closed.wait(&mut st);
+        loop {
+            if self.state.lock().sockets.is_empty() {
+                break;
+            }
+            if self.all_closed.wait(None, false) == Wake::Interrupted {
+                return Err(Errno::EINTR);
+            }
         }
+        let mut st = self.state.lock();
         st.inproc.clear();
         st.pending.clear();
         drop(st);
@@ -243,6 +254,7 @@ impl Ctx {
         for t in threads {
             t.stop();
         }
+        Ok(())
     }
 
     /// The I/O thread for a new endpoint: the lowest allowed by `affinity` (a bit mask;

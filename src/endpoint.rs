@@ -42,6 +42,30 @@ pub fn parse(endpoint: &str) -> ZResult<(Transport, &str)> {
     if transport == Transport::Tcp {
         check_tcp_address(address)?;
     }
+    // An abstract ipc name must have at least one character.
+    if transport == Transport::Ipc && address == "@" {
+        return Err(Errno::EINVAL);
+    }
+    Ok((transport, address))
+}
+
+/// `parse` for `zmq_connect`, which also refuses what cannot be connected to, with
+/// libzmq's rule for tcp: the host starts with a letter, digit, `[` or `:` (so `*` is
+/// refused) and the port is a number.
+pub fn parse_connect(endpoint: &str) -> ZResult<(Transport, &str)> {
+    let (transport, address) = parse(endpoint)?;
+    if transport == Transport::Tcp {
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || b".-:%;[]_*".contains(&b);
+        let first = address.as_bytes()[0];
+        let shape = (first.is_ascii_alphanumeric() || first == b'[' || first == b':')
+            && address.bytes().all(allowed);
+        let numeric_port = address
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.bytes().next().is_some_and(|b| b.is_ascii_digit()));
+        if !shape || !numeric_port {
+            return Err(Errno::EINVAL);
+        }
+    }
     Ok((transport, address))
 }
 
@@ -90,5 +114,28 @@ mod tests {
         assert!(parse("tcp://*:*").is_ok());
         assert!(parse("tcp://[::1]:5555").is_ok());
         assert!(parse("tcp://10.0.0.1:1;127.0.0.1:2").is_ok());
+        assert_eq!(parse("ipc://@"), Err(Errno::EINVAL));
+        assert!(parse("ipc://@a").is_ok());
+    }
+
+    #[test]
+    fn connect_refuses_wildcards_as_libzmq_does() {
+        for bad in [
+            "tcp://*:5555",
+            "tcp://127.0.0.1:*",
+            "tcp://*:*",
+            "tcp://*:0;127.0.0.1:5",
+        ] {
+            assert_eq!(parse_connect(bad), Err(Errno::EINVAL), "{bad}");
+        }
+        for good in [
+            "tcp://127.0.0.1:0",
+            "tcp://localhost:5555",
+            "tcp://127.0.0.1:*;127.0.0.1:5555",
+            "tcp://[::1]:5555",
+            "tcp://eth0:5555",
+        ] {
+            assert!(parse_connect(good).is_ok(), "{good}");
+        }
     }
 }

@@ -17,6 +17,7 @@ pub(crate) mod pattern;
 pub(crate) mod pipe;
 pub(crate) mod signal;
 pub(crate) mod socket;
+pub(crate) mod ticket;
 pub(crate) mod util;
 pub(crate) mod zmtp;
 

@@ -12,6 +12,7 @@ use std::sync::atomic::{fence, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::abi::zmq_free_fn;
+use crate::ticket::Ticket;
 
 /// Largest payload kept inside the message itself (libzmq's "very small message").
 pub const MAX_INLINE: usize = 33;
@@ -222,9 +223,16 @@ impl Drop for Buffer {
 }
 
 enum Body {
-    Inline { len: u8, data: [u8; MAX_INLINE] },
-    Shared(Buffer),
-    Const { ptr: *const u8, len: usize },
+    Inline {
+        len: u8,
+        data: [u8; MAX_INLINE],
+    },
+    /// A shared payload, and its ticket while a `zmq_msg_t` holds it.
+    Shared(Buffer, Ticket),
+    Const {
+        ptr: *const u8,
+        len: usize,
+    },
 }
 
 /// One message part.
@@ -293,26 +301,29 @@ impl Msg {
             }));
         }
         let buf = Buffer::alloc(size, false).ok_or(crate::error::Errno::ENOMEM)?;
-        Ok(Msg::with_body(Body::Shared(buf)))
+        Ok(Msg::with_body(Body::Shared(buf, Ticket::default())))
     }
 
     /// A message holding a copy of `bytes`.
     pub fn from_slice(bytes: &[u8]) -> Msg {
+        Msg::try_from_slice(bytes).expect("out of memory")
+    }
+
+    /// A message holding a copy of `bytes`; ENOMEM when it cannot be allocated (the
+    /// C API's path: a caller's buffer may be larger than what can be copied).
+    pub fn try_from_slice(bytes: &[u8]) -> Result<Msg, crate::error::Errno> {
         if bytes.len() <= MAX_INLINE {
             let mut data = [0; MAX_INLINE];
             data[..bytes.len()].copy_from_slice(bytes);
-            Msg::with_body(Body::Inline {
+            return Ok(Msg::with_body(Body::Inline {
                 len: bytes.len() as u8,
                 data,
-            })
-        } else {
-            let buf = Buffer::alloc(bytes.len(), false).expect("out of memory");
-            // SAFETY: the fresh buffer has room for exactly bytes.len() bytes.
-            unsafe {
-                std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.header().data, bytes.len())
-            };
-            Msg::with_body(Body::Shared(buf))
+            }));
         }
+        let buf = Buffer::alloc(bytes.len(), false).ok_or(crate::error::Errno::ENOMEM)?;
+        // SAFETY: the fresh buffer has room for exactly bytes.len() bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.header().data, bytes.len()) };
+        Ok(Msg::with_body(Body::Shared(buf, Ticket::default())))
     }
 
     /// A message over a caller's buffer, released by `ffn(data, hint)` when the last
@@ -323,7 +334,10 @@ impl Msg {
         ffn: Option<zmq_free_fn>,
         hint: *mut c_void,
     ) -> Msg {
-        Msg::with_body(Body::Shared(Buffer::user(data, len, ffn, hint)))
+        Msg::with_body(Body::Shared(
+            Buffer::user(data, len, ffn, hint),
+            Ticket::default(),
+        ))
     }
 
     /// A message over constant caller memory that outlives it (`zmq_send_const`).
@@ -336,7 +350,7 @@ impl Msg {
     pub fn len(&self) -> usize {
         match &self.body {
             Body::Inline { len, .. } => *len as usize,
-            Body::Shared(buf) => buf.header().len,
+            Body::Shared(buf, _) => buf.header().len,
             Body::Const { len, .. } => *len,
         }
     }
@@ -353,7 +367,7 @@ impl Msg {
         match &self.body {
             Body::Inline { len, data } => &data[..*len as usize],
             // SAFETY: ptr/len describe memory owned by (or promised to) the buffer for its life.
-            Body::Shared(buf) => unsafe { slice_of(buf.header().data, buf.header().len) },
+            Body::Shared(buf, _) => unsafe { slice_of(buf.header().data, buf.header().len) },
             // SAFETY: zmq_send_const's contract keeps this memory valid.
             Body::Const { ptr, len } => unsafe { slice_of(*ptr, *len) },
         }
@@ -363,7 +377,7 @@ impl Msg {
     pub fn data_ptr(&mut self) -> *mut u8 {
         match &mut self.body {
             Body::Inline { data, .. } => data.as_mut_ptr(),
-            Body::Shared(buf) => buf.header().data,
+            Body::Shared(buf, _) => buf.header().data,
             Body::Const { ptr, .. } => *ptr as *mut u8,
         }
     }
@@ -375,7 +389,7 @@ impl Msg {
                 len: *len,
                 data: *data,
             },
-            Body::Shared(buf) => Body::Shared(buf.clone()),
+            Body::Shared(buf, _) => Body::Shared(buf.clone(), Ticket::default()),
             Body::Const { ptr, len } => Body::Const {
                 ptr: *ptr,
                 len: *len,
@@ -394,7 +408,7 @@ impl Msg {
     pub fn is_shared(&self) -> bool {
         match &self.body {
             Body::Inline { .. } => false,
-            Body::Shared(buf) => buf.refs() > 1,
+            Body::Shared(buf, _) => buf.refs() > 1,
             Body::Const { .. } => true,
         }
     }
@@ -471,6 +485,31 @@ impl Msg {
 
     pub fn set_group(&mut self, group: Option<CString>) {
         Arc::make_mut(self.extras.get_or_insert_with(Default::default)).group = group;
+    }
+
+    /// The ticket of a shared payload held in a `zmq_msg_t` (see `crate::ticket`).
+    #[inline]
+    pub fn ticket(&self) -> Ticket {
+        match &self.body {
+            Body::Shared(_, ticket) => *ticket,
+            _ => Ticket::default(),
+        }
+    }
+
+    /// Gives a shared payload a ticket (none for other bodies, which a copy by value
+    /// cannot release twice), returning the one it had.
+    #[inline]
+    pub fn replace_ticket(&mut self, new: Ticket) -> Ticket {
+        match &mut self.body {
+            Body::Shared(_, ticket) => std::mem::replace(ticket, new),
+            _ => Ticket::default(),
+        }
+    }
+
+    /// True when the payload is shared (it then takes a ticket in a `zmq_msg_t`).
+    #[inline]
+    pub fn has_shared_payload(&self) -> bool {
+        matches!(self.body, Body::Shared(..))
     }
 
     /// Drops payload and properties, leaving an empty message.

@@ -2,16 +2,22 @@
 //! is an eventfd that becomes readable whenever the socket may have become ready.
 //!
 //! A waiter whose peer is another application thread (inproc) spins briefly before
-//! parking: the reply usually arrives within a few microseconds, and a futex sleep/wake
+//! it sleeps: the reply usually arrives within a few microseconds, and a sleep/wake
 //! pair costs more than that. Messages from the network come through an I/O thread,
 //! which a spinning waiter would only hold off the CPU on a small machine.
+//!
+//! The sleep is a futex wait on the signal's state word, always with a timeout: the
+//! kernel then ends the wait with EINTR whenever a signal handler runs, whatever the
+//! handler's SA_RESTART flag (a wait without a timeout would be restarted), so a
+//! blocked call returns EINTR as libzmq's does (libzmq sleeps in poll(2), which is
+//! never restarted). A notification costs a system call only when a waiter sleeps.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::error::{Errno, ZResult};
 
@@ -19,18 +25,30 @@ const IDLE: u32 = 0;
 const NOTIFIED: u32 = 1;
 const SLEEPING: u32 = 2;
 
-/// How long a waiter spins before it parks.
+/// How long a waiter spins before it sleeps.
 const SPIN_FOR: Duration = Duration::from_micros(20);
 
-/// The readiness signal of one socket.
+/// How a wait ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// Notified (or woken spuriously): look again.
+    Notified,
+    /// The deadline passed.
+    TimedOut,
+    /// A signal handler ran: the blocked call returns EINTR.
+    Interrupted,
+}
+
+/// The readiness signal of one socket. Cache lines of its own: its state word is
+/// written by the socket's thread and by every notifier.
 #[derive(Default)]
+#[repr(align(128))]
 pub struct Signal {
     state: AtomicU32,
     /// A command was queued since the owner last looked: lets send/recv skip the
     /// command queue entirely while messages flow (libzmq throttles the same check).
     commands: AtomicBool,
-    lock: Mutex<()>,
-    cond: Condvar,
+    /// `ZMQ_FD`, created when first asked for.
     fd: OnceCell<EventFd>,
 }
 
@@ -45,6 +63,40 @@ struct EventFd {
     armed_hint: AtomicBool,
 }
 
+impl EventFd {
+    fn new() -> ZResult<EventFd> {
+        // SAFETY: plain syscall; the result is checked before use.
+        let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(last_errno(libc::EMFILE));
+        }
+        write_token(raw);
+        // SAFETY: `raw` is a fresh descriptor we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        Ok(EventFd {
+            fd,
+            armed: Mutex::new(true),
+            armed_hint: AtomicBool::new(true),
+        })
+    }
+
+    /// Makes the eventfd readable (once: a token already there is kept).
+    fn arm(&self) {
+        // Orders the caller's command push before the hint read; pairs with the
+        // fence in `clear_fd` so one of the two sides always sees the other.
+        fence(Ordering::SeqCst);
+        if self.armed_hint.load(Ordering::Acquire) {
+            return;
+        }
+        let mut armed = self.armed.lock();
+        if !*armed {
+            *armed = true;
+            write_token(self.fd.as_raw_fd());
+            self.armed_hint.store(true, Ordering::Release);
+        }
+    }
+}
+
 impl Signal {
     pub fn new() -> Signal {
         Signal::default()
@@ -53,22 +105,10 @@ impl Signal {
     /// Wakes the waiter (now or at its next wait) and makes `ZMQ_FD` readable.
     pub fn notify(&self) {
         if self.state.swap(NOTIFIED, Ordering::AcqRel) == SLEEPING {
-            let _guard = self.lock.lock();
-            self.cond.notify_all();
+            futex_wake(&self.state);
         }
         if let Some(efd) = self.fd.get() {
-            // Orders the caller's command push before the hint read; pairs with the
-            // fence in `clear_fd` so one of the two sides always sees the other.
-            fence(Ordering::SeqCst);
-            if efd.armed_hint.load(Ordering::Acquire) {
-                return;
-            }
-            let mut armed = efd.armed.lock();
-            if !*armed {
-                *armed = true;
-                write_token(efd.fd.as_raw_fd());
-                efd.armed_hint.store(true, Ordering::Release);
-            }
+            efd.arm();
         }
     }
 
@@ -86,15 +126,16 @@ impl Signal {
     }
 
     /// Waits for a notification until `deadline` (None: forever), spinning briefly
-    /// first when `spin`. Returns false on timeout. A notification that came before
-    /// the call returns at once.
-    pub fn wait(&self, deadline: Option<Instant>, spin: bool) -> bool {
+    /// first when `spin`. A notification that came before the call returns at once.
+    pub fn wait(&self, deadline: Option<Instant>, spin: bool) -> Wake {
         let spin_until = Instant::now() + SPIN_FOR;
         let mut spins = 0u32;
         loop {
+            // Consumed with a swap, which reads the latest notification: a plain store
+            // could overwrite a second one whose writes this thread has not seen yet.
             if self.state.load(Ordering::Acquire) == NOTIFIED {
-                self.state.store(IDLE, Ordering::Release);
-                return true;
+                self.state.swap(IDLE, Ordering::AcqRel);
+                return Wake::Notified;
             }
             if !spin {
                 break;
@@ -108,34 +149,54 @@ impl Signal {
             }
             std::hint::spin_loop();
         }
-        let mut guard = self.lock.lock();
-        if self
+        match self
             .state
             .compare_exchange(IDLE, SLEEPING, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
         {
-            self.state.store(IDLE, Ordering::Release);
-            return true;
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.swap(IDLE, Ordering::AcqRel);
+                return Wake::Notified;
+            }
+            // Another thread of the program sleeps on this socket too (which libzmq
+            // does not allow): sleep alongside, a notification wakes both.
+            Err(_) => {}
         }
         loop {
-            match deadline {
-                None => self.cond.wait(&mut guard),
-                Some(d) => {
-                    if self.cond.wait_until(&mut guard, d).timed_out() {
-                        return self
-                            .state
-                            .compare_exchange(SLEEPING, IDLE, Ordering::AcqRel, Ordering::Acquire)
-                            .map(|_| false)
-                            .unwrap_or_else(|_| {
-                                self.state.store(IDLE, Ordering::Release);
-                                true
-                            });
-                    }
+            let now = Instant::now();
+            let left = match deadline {
+                Some(d) if now >= d => {
+                    return match self.state.compare_exchange(
+                        SLEEPING,
+                        IDLE,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Err(NOTIFIED) => {
+                            self.state.swap(IDLE, Ordering::AcqRel);
+                            Wake::Notified
+                        }
+                        _ => Wake::TimedOut,
+                    };
                 }
+                Some(d) => (d - now).min(LONGEST_SLEEP),
+                None => LONGEST_SLEEP,
+            };
+            let interrupted = futex_wait(&self.state, SLEEPING, left);
+            if self.state.load(Ordering::Acquire) != SLEEPING {
+                // Notified, or the other sleeper took the notification: look again.
+                self.state.swap(IDLE, Ordering::AcqRel);
+                return Wake::Notified;
             }
-            if self.state.load(Ordering::Acquire) == NOTIFIED {
-                self.state.store(IDLE, Ordering::Release);
-                return true;
+            if interrupted {
+                // A notification that raced with the signal stays for the next wait.
+                let _ = self.state.compare_exchange(
+                    SLEEPING,
+                    IDLE,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
+                return Wake::Interrupted;
             }
         }
     }
@@ -143,26 +204,7 @@ impl Signal {
     /// The `ZMQ_FD` eventfd, created on first use (readable at once: the caller must
     /// look at `ZMQ_EVENTS` before relying on edges).
     pub fn fd(&self) -> ZResult<RawFd> {
-        let efd = self.fd.get_or_try_init(|| {
-            // SAFETY: plain syscall; the result is checked before use.
-            let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-            if raw < 0 {
-                return Err(Errno(
-                    std::io::Error::last_os_error()
-                        .raw_os_error()
-                        .unwrap_or(libc::EMFILE),
-                ));
-            }
-            write_token(raw);
-            // SAFETY: `raw` is a fresh descriptor we own.
-            let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-            Ok(EventFd {
-                fd,
-                armed: Mutex::new(true),
-                armed_hint: AtomicBool::new(true),
-            })
-        })?;
-        Ok(efd.fd.as_raw_fd())
+        Ok(self.fd.get_or_try_init(EventFd::new)?.fd.as_raw_fd())
     }
 
     /// Makes `ZMQ_FD` unreadable until the next notification.
@@ -185,6 +227,52 @@ impl Signal {
     }
 }
 
+/// The calling thread's errno, or `default` when there is none.
+fn last_errno(default: i32) -> Errno {
+    Errno(
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(default),
+    )
+}
+
+/// A timed wait never outlasts this; longer waits are made of several.
+const LONGEST_SLEEP: Duration = Duration::from_secs(3600);
+
+/// Sleeps while `word` holds `expected`, at most `timeout`. True when a signal handler
+/// ran. The timeout is what makes the kernel answer EINTR even for an SA_RESTART
+/// handler: a timed futex wait is restarted only when no handler ran.
+fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: `word` is a live, aligned u32; `ts` outlives the call.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
+            expected,
+            &ts as *const libc::timespec,
+        )
+    };
+    rc == -1 && last_errno(0) == Errno::EINTR
+}
+
+/// Wakes every thread sleeping on `word`.
+fn futex_wake(word: &AtomicU32) {
+    // SAFETY: `word` is a live, aligned u32; waking has no other effect.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            i32::MAX,
+        )
+    };
+}
+
 fn write_token(fd: RawFd) {
     let one = 1u64;
     // SAFETY: writing 8 bytes from a u64 to an eventfd we own.
@@ -200,8 +288,11 @@ mod tests {
     fn notify_before_wait_is_kept() {
         let s = Signal::new();
         s.notify();
-        assert!(s.wait(Some(Instant::now()), true));
-        assert!(!s.wait(Some(Instant::now() + Duration::from_millis(5)), true));
+        assert_eq!(s.wait(Some(Instant::now()), true), Wake::Notified);
+        assert_eq!(
+            s.wait(Some(Instant::now() + Duration::from_millis(5)), true),
+            Wake::TimedOut
+        );
     }
 
     #[test]
@@ -211,6 +302,6 @@ mod tests {
         let t = std::thread::spawn(move || s2.wait(None, false));
         std::thread::sleep(Duration::from_millis(50));
         s.notify();
-        assert!(t.join().unwrap());
+        assert_eq!(t.join().unwrap(), Wake::Notified);
     }
 }

@@ -17,9 +17,7 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
             return Err(Errno::EINVAL);
         }
         let p = handle::new_ctx();
-        handle::ctx(p)?
-            .ctx
-            .set(crate::abi::ZMQ_IO_THREADS, io_threads)?;
+        handle::ctx(p)?.set(crate::abi::ZMQ_IO_THREADS, io_threads)?;
         Ok(p)
     })
 }
@@ -27,9 +25,17 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(context: *mut c_void) -> c_int {
     ffi_call!(-1, {
-        let h = handle::ctx(context)?;
-        h.ctx.terminate();
-        handle::free_ctx(context);
+        let ctx = handle::ctx(context)?;
+        if ctx.forked() {
+            // A forked child: the threads and descriptors belong to the parent. The
+            // handle reads as terminated from now on; the rest is left untouched.
+            let taken = handle::free_ctx(context, true)?;
+            std::mem::forget((ctx, taken));
+            return Ok(0);
+        }
+        ctx.terminate()?;
+        drop(ctx);
+        drop(handle::free_ctx(context, false)?);
         Ok(0)
     })
 }
@@ -47,7 +53,7 @@ pub extern "C" fn zmq_term(context: *mut c_void) -> c_int {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_shutdown(context: *mut c_void) -> c_int {
     ffi_call!(-1, {
-        handle::ctx(context)?.ctx.shutdown();
+        handle::ctx(context)?.shutdown();
         Ok(0)
     })
 }
@@ -55,14 +61,14 @@ pub extern "C" fn zmq_ctx_shutdown(context: *mut c_void) -> c_int {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_set(context: *mut c_void, option: c_int, optval: c_int) -> c_int {
     ffi_call!(-1, {
-        handle::ctx(context)?.ctx.set(option, optval)?;
+        handle::ctx(context)?.set(option, optval)?;
         Ok(0)
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_ctx_get(context: *mut c_void, option: c_int) -> c_int {
-    ffi_call!(-1, { handle::ctx(context)?.ctx.get(option) })
+    ffi_call!(-1, { handle::ctx(context)?.get(option) })
 }
 
 const INT_LEN: usize = std::mem::size_of::<c_int>();
@@ -76,7 +82,7 @@ pub extern "C" fn zmq_ctx_set_ext(
     optvallen: usize,
 ) -> c_int {
     ffi_call!(-1, {
-        let ctx = &handle::ctx(context)?.ctx;
+        let ctx = handle::ctx(context)?;
         let value = handle::bytes(optval, optvallen)?;
         if option == crate::abi::ZMQ_THREAD_NAME_PREFIX && optvallen != INT_LEN {
             ctx.set_thread_name_prefix(value)?;
@@ -97,7 +103,7 @@ pub extern "C" fn zmq_ctx_get_ext(
     optvallen: *mut usize,
 ) -> c_int {
     ffi_call!(-1, {
-        let ctx = &handle::ctx(context)?.ctx;
+        let ctx = handle::ctx(context)?;
         if optval.is_null() || optvallen.is_null() {
             return Err(Errno::EFAULT);
         }

@@ -12,6 +12,21 @@ mod proxy;
 mod socket;
 pub(crate) mod util;
 
+/// Nothing the library does is printed on the host's stderr, not even a panic (which
+/// the boundary below turns into an error): this silent hook is installed when the
+/// library is loaded. It is the hook of the library's own copy of the Rust runtime: a
+/// C program has no other, and a Rust program that loads libzmq.so keeps its own
+/// runtime and its own hook.
+#[cfg(not(test))]
+#[used]
+#[link_section = ".init_array"]
+static SILENCE_PANICS: extern "C" fn() = silence_panics;
+
+#[cfg(not(test))]
+extern "C" fn silence_panics() {
+    std::panic::set_hook(Box::new(|_| {}));
+}
+
 /// Sets the calling thread's C `errno`, so C code reading `errno` sees it.
 pub(crate) fn set_errno(code: i32) {
     // SAFETY: __errno_location returns the calling thread's errno slot, always valid.

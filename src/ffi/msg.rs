@@ -57,7 +57,7 @@ pub extern "C" fn zmq_msg_init_buffer(
 ) -> c_int {
     ffi_call!(-1, {
         let data = handle::bytes(buf, size)?;
-        handle::put_msg(msg, Msg::from_slice(data))?;
+        handle::put_msg(msg, Msg::try_from_slice(data)?)?;
         Ok(0)
     })
 }
@@ -77,7 +77,7 @@ pub extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_i
         handle::msg(dest)?;
         if dest != src {
             let moved = handle::take_msg(src)?;
-            *handle::msg(dest)? = moved;
+            handle::store_msg(handle::msg(dest)?, moved);
         }
         Ok(0)
     })
@@ -87,7 +87,7 @@ pub extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_i
 pub extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
     ffi_call!(-1, {
         let copy = handle::msg(src)?.share();
-        *handle::msg(dest)? = copy;
+        handle::store_msg(handle::msg(dest)?, copy);
         Ok(0)
     })
 }

@@ -19,27 +19,13 @@ fn now_plus_ms(ms: c_long) -> Instant {
 }
 
 /// One pass: fills `revents` of every item; returns how many are ready.
+///
+/// Plain descriptors are looked at first, as libzmq's single poll(2) over all items
+/// does: a program may poll a socket's own `ZMQ_FD` as a plain item next to the socket,
+/// and looking at the socket (`ZMQ_EVENTS`) clears that descriptor.
 fn check_items(items: &mut [zmq_pollitem_t]) -> ZResult<c_int> {
     let mut ready = 0;
-    let mut plain_fds = false;
-    for item in items.iter_mut() {
-        item.revents = 0;
-        if item.socket.is_null() {
-            plain_fds = true;
-            continue;
-        }
-        let sock = handle::socket(item.socket)?;
-        let mut core = sock.lock()?;
-        if core.ctx_terminating() {
-            return Err(Errno::ETERM);
-        }
-        let ev = core.events() as c_short;
-        item.revents = ev & item.events & (ZMQ_POLLIN | ZMQ_POLLOUT) as c_short;
-        if item.revents != 0 {
-            ready += 1;
-        }
-    }
-    if plain_fds {
+    if items.iter().any(|item| item.socket.is_null()) {
         let mut only_fds: Vec<libc::pollfd> = items
             .iter()
             .filter(|item| item.socket.is_null())
@@ -54,6 +40,22 @@ fn check_items(items: &mut [zmq_pollitem_t]) -> ZResult<c_int> {
                     ready += 1;
                 }
             }
+        }
+    }
+    for item in items.iter_mut() {
+        if item.socket.is_null() {
+            continue;
+        }
+        item.revents = 0;
+        let sock = handle::socket(item.socket)?;
+        let mut core = sock.lock()?;
+        if core.ctx_terminating() {
+            return Err(Errno::ETERM);
+        }
+        let ev = core.events() as c_short;
+        item.revents = ev & item.events & (ZMQ_POLLIN | ZMQ_POLLOUT) as c_short;
+        if item.revents != 0 {
+            ready += 1;
         }
     }
     Ok(ready)
@@ -201,12 +203,13 @@ pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, nitems: c_int, timeout: c
             if timeout == 0 {
                 return Ok(0);
             }
-            let wait = if timeout < 0 {
-                Duration::from_secs(u32::MAX as u64)
+            // As libzmq: a plain sleep, cut short by a signal handler (EINTR).
+            let ms = if timeout < 0 {
+                -1
             } else {
-                Duration::from_millis(timeout as u64)
+                timeout.min(c_int::MAX as c_long) as c_int
             };
-            std::thread::sleep(wait);
+            sys_poll(&mut [], ms)?;
             return Ok(0);
         }
         if items.is_null() {

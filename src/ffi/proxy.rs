@@ -8,7 +8,7 @@ use super::{ffi_call, handle};
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
-use crate::socket::SocketHandle;
+use crate::socket::SocketRef;
 
 /// Messages and bytes through one side of the proxy, as STATISTICS reports them.
 #[derive(Default, Clone, Copy)]
@@ -25,9 +25,9 @@ const BURST: usize = 1000;
 /// Moves whole messages from `from` to `to` while some are ready (up to a burst),
 /// copying each part to `capture`.
 fn forward(
-    from: &SocketHandle,
-    to: &SocketHandle,
-    capture: Option<&SocketHandle>,
+    from: SocketRef,
+    to: SocketRef,
+    capture: Option<SocketRef>,
     from_stats: &mut SideStats,
     to_stats: &mut SideStats,
 ) -> ZResult<()> {
@@ -42,9 +42,9 @@ fn forward(
 
 /// Moves one whole message if one is ready (EAGAIN if none).
 fn forward_one(
-    from: &SocketHandle,
-    to: &SocketHandle,
-    capture: Option<&SocketHandle>,
+    from: SocketRef,
+    to: SocketRef,
+    capture: Option<SocketRef>,
     from_stats: &mut SideStats,
     to_stats: &mut SideStats,
 ) -> ZResult<()> {
@@ -77,17 +77,18 @@ enum Control {
 }
 
 /// Handles one command from the control socket.
-fn steer(control: &SocketHandle, paused: &mut bool, stats: &[SideStats; 2]) -> ZResult<Control> {
+fn steer(control: SocketRef, paused: &mut bool, stats: &[SideStats; 2]) -> ZResult<Control> {
     let cmd = control.recv(0)?;
     // Drain any further parts: commands are single-part.
     let mut more = cmd.more();
     while more {
         more = control.recv(0)?.more();
     }
+    let mut next = Control::Continue;
     match cmd.data() {
         b"PAUSE" => *paused = true,
         b"RESUME" => *paused = false,
-        b"TERMINATE" => return Ok(Control::Terminate),
+        b"TERMINATE" => next = Control::Terminate,
         b"STATISTICS" => {
             let values = [
                 stats[0].msgs_in,
@@ -104,11 +105,17 @@ fn steer(control: &SocketHandle, paused: &mut bool, stats: &[SideStats; 2]) -> Z
                 let flags = if i + 1 < values.len() { ZMQ_SNDMORE } else { 0 };
                 control.send(&mut part, flags)?;
             }
+            return Ok(next);
         }
-        // libzmq aborts on an unknown command; ignoring it keeps the proxy alive.
+        // libzmq 4.3.5 ignores an unknown command (older versions abort).
         _ => {}
     }
-    Ok(Control::Continue)
+    // As libzmq 4.3.5: a REP control socket answers every other command with an empty
+    // message, so a REQ controller can go on.
+    if control.lock()?.socket_type == ZMQ_REP {
+        control.send(&mut Msg::new(), 0)?;
+    }
+    Ok(next)
 }
 
 fn run_proxy(

@@ -7,12 +7,13 @@ use crate::abi::*;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
 use crate::socket::SocketHandle;
+use crate::ticket::Ticket;
 
 #[no_mangle]
 pub extern "C" fn zmq_socket(context: *mut c_void, r#type: c_int) -> *mut c_void {
     ffi_call!(std::ptr::null_mut(), {
-        let ctx = handle::ctx(context)?.ctx.clone();
-        Ok(SocketHandle::create(ctx, r#type)?.cast())
+        let ctx = handle::ctx(context)?;
+        Ok(SocketHandle::create(ctx, r#type)?.as_ptr())
     })
 }
 
@@ -107,7 +108,7 @@ fn send_msg(s: *mut c_void, mut m: Msg, flags: c_int) -> ZResult<c_int> {
 pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     ffi_call!(-1, {
         let data = handle::bytes(buf, len)?;
-        send_msg(s, Msg::from_slice(data), flags)
+        send_msg(s, Msg::try_from_slice(data)?, flags)
     })
 }
 
@@ -147,7 +148,13 @@ pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int
         let sock = handle::socket(s)?;
         let m = handle::msg(msg)?;
         let len = m.len();
-        sock.send(m, flags)?;
+        // The payload leaves the `zmq_msg_t` only if the send succeeds.
+        let ticket = m.replace_ticket(Ticket::default());
+        if let Err(e) = sock.send(m, flags) {
+            m.replace_ticket(ticket);
+            return Err(e);
+        }
+        ticket.retire();
         Ok(size_result(len))
     })
 }
@@ -159,7 +166,7 @@ pub extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int
         let slot = handle::msg(msg)?;
         let m = sock.recv(flags)?;
         let len = m.len();
-        *slot = m;
+        handle::store_msg(slot, m);
         Ok(size_result(len))
     })
 }
@@ -191,7 +198,7 @@ pub extern "C" fn zmq_sendiov(
         let mut last = 0;
         for (i, part) in parts.iter().enumerate() {
             let data = handle::bytes(part.iov_base, part.iov_len)?;
-            let mut m = Msg::from_slice(data);
+            let mut m = Msg::try_from_slice(data)?;
             // As libzmq: the caller's flags apply to every part and SNDMORE is cleared
             // on the last, so without SNDMORE each buffer is a message of its own.
             let part_flags = if i + 1 < count {

@@ -10,11 +10,12 @@ mod queue;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use once_cell::sync::OnceCell;
+use parking_lot::Mutex;
 
 use crate::monitor::Endpoints;
 use crate::msg::{flags, Msg};
@@ -101,7 +102,9 @@ pub struct PeerInfo {
     pub at: Endpoints,
 }
 
-/// State the two ends share; index `s` belongs to the end on side `s`.
+/// State the two ends share; index `s` belongs to the end on side `s`. Cache lines of
+/// its own: both threads read it per message and write it per batch.
+#[repr(align(128))]
 struct Shared {
     ids: [PipeId; 2],
     owner: [OnceCell<Arc<dyn PipeOwner>>; 2],
@@ -113,6 +116,34 @@ struct Shared {
     closed: [AtomicBool; 2],
     /// Capacity in messages of the queue written by side `s` (0: unlimited).
     hwm: [AtomicU64; 2],
+    /// The high-water marks each side's socket announced (none for a network
+    /// session), from which a change of either recomputes both capacities.
+    parts: Mutex<[Option<HwmPart>; 2]>,
+}
+
+/// One socket's high-water-mark options, as it announced them to a pipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HwmPart {
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub conflate: bool,
+}
+
+/// Capacity of the queue from a socket announcing `from` to one announcing `to`: as
+/// libzmq, the sum of both marks between two sockets of this process, a socket's own
+/// mark towards or from a network session (`None`), 0 (unlimited) when a mark is 0
+/// or a side conflates. None when neither side announced anything.
+fn capacity(from: Option<HwmPart>, to: Option<HwmPart>) -> Option<u64> {
+    let unlimited = |p: &HwmPart, mark: i32| p.conflate || mark <= 0;
+    Some(match (from, to) {
+        (Some(f), Some(t)) if unlimited(&f, f.sndhwm) || unlimited(&t, t.rcvhwm) => 0,
+        (Some(f), Some(t)) => f.sndhwm as u64 + t.rcvhwm as u64,
+        (Some(f), None) if unlimited(&f, f.sndhwm) => 0,
+        (Some(f), None) => f.sndhwm as u64,
+        (None, Some(t)) if unlimited(&t, t.rcvhwm) => 0,
+        (None, Some(t)) => t.rcvhwm as u64,
+        (None, None) => return None,
+    })
 }
 
 /// Low-water mark for a high-water mark: credit is returned in batches of this size.
@@ -138,8 +169,14 @@ pub struct PipeEnd {
     msgs_read: u64,
     /// Complete messages still to read before credit is returned to the writer.
     credit_countdown: u64,
-    /// This end's cached copy of its outbound high-water mark.
+    /// This end's copy of its outbound capacity, refreshed when the pipe looks full
+    /// and when the peer announces new marks (see `announce_hwms`).
     out_hwm: u64,
+    /// The inbound capacity `credit_countdown` was last fitted to.
+    in_hwm: u64,
+    /// This end's routing id was written (by its socket, or by an inproc peer that
+    /// connected to it).
+    routing_id_sent: bool,
     out_more: bool,
     /// The routing id the peer announced, once read.
     pub peer_routing_id: Option<Vec<u8>>,
@@ -186,6 +223,7 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         writer_waiting: [AtomicBool::new(false), AtomicBool::new(false)],
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
         hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
+        parts: Mutex::new([None, None]),
     });
     let (w0, r1) = queue();
     let (w1, r0) = queue();
@@ -200,6 +238,8 @@ pub fn pipe_pair(hwm: [u64; 2]) -> (PipeEnd, PipeEnd) {
         msgs_read: 0,
         credit_countdown: lwm(hwm[1 - side]),
         out_hwm: hwm[side],
+        in_hwm: hwm[1 - side],
+        routing_id_sent: false,
         out_more: false,
         peer_routing_id: None,
         conflate: false,
@@ -249,6 +289,11 @@ impl PipeEnd {
         if self.shared.closed[self.peer()].load(Ordering::Acquire) {
             self.peer_gone = true;
         }
+        // A peer's announcement made before this end had an owner told no one:
+        // either it is visible now, or the peer sees the owner and tells it (the
+        // fence pairs with the one in `announce_hwms`).
+        fence(Ordering::SeqCst);
+        self.refresh_hwm();
     }
 
     fn notify_peer(&self, event: PipeEvent) {
@@ -262,16 +307,68 @@ impl PipeEnd {
         self.notify_peer(PipeEvent::Hiccup(self.peer_id()));
     }
 
-    /// Sets both directions' high-water marks (0: unlimited): `out` caps what this end
-    /// writes, `inbound` what the peer writes.
-    pub fn set_hwms(&mut self, out: u64, inbound: u64) {
-        self.out_hwm = out;
-        self.shared.hwm[self.side].store(out, Ordering::Relaxed);
-        self.shared.hwm[self.peer()].store(inbound, Ordering::Relaxed);
+    /// Records the high-water marks of this end's socket (and of the peer socket, when
+    /// given) and recomputes both directions' capacities from what both sides last
+    /// announced. A socket announces again when its SNDHWM or RCVHWM changes, so the
+    /// change reaches pipes that already exist, as in libzmq 4.3.5.
+    pub fn announce_hwms(&mut self, mine: HwmPart, peer: Option<HwmPart>) {
+        let mut parts = self.shared.parts.lock();
+        parts[self.side] = Some(mine);
+        if peer.is_some() {
+            parts[self.peer()] = peer;
+        }
+        let (me, them) = (parts[self.side], parts[self.peer()]);
+        let mut out_changed = false;
+        if let Some(out) = capacity(me, them) {
+            out_changed = self.shared.hwm[self.side].swap(out, Ordering::Relaxed) != out;
+            self.out_hwm = out;
+        }
+        let mut in_changed = false;
+        if let Some(inbound) = capacity(them, me) {
+            in_changed = self.shared.hwm[self.peer()].swap(inbound, Ordering::Relaxed) != inbound;
+        }
+        drop(parts);
+        fence(Ordering::SeqCst);
+        self.fit_credit();
+        if out_changed {
+            // The reader returns the credit it holds back when it next finds the
+            // pipe empty (see `fit_credit`): make it look.
+            self.notify_peer(PipeEvent::ReadActivated(self.peer_id()));
+        }
+        // The writer at the other end refreshes its copy of the mark when told (and
+        // may have room now).
+        if in_changed {
+            self.shared.writer_waiting[self.peer()].store(false, Ordering::SeqCst);
+            self.notify_peer(PipeEvent::WriteActivated(self.peer_id()));
+        } else if self.shared.writer_waiting[self.peer()].swap(false, Ordering::SeqCst) {
+            self.notify_peer(PipeEvent::WriteActivated(self.peer_id()));
+        }
+    }
+
+    /// Takes up the outbound capacity the peer announced last (see `announce_hwms`).
+    pub fn refresh_hwm(&mut self) {
+        self.out_hwm = self.shared.hwm[self.side].load(Ordering::Relaxed);
+    }
+
+    /// After the inbound capacity changed: returns the credit held back so far and
+    /// batches anew for the new mark, so a writer held to a lowered mark never waits
+    /// for a batch that cannot fill. Cheap when nothing changed: one load.
+    #[inline]
+    fn fit_credit(&mut self) {
+        let inbound = self.shared.hwm[self.peer()].load(Ordering::Relaxed);
+        if inbound != self.in_hwm {
+            self.in_hwm = inbound;
+            self.credit_countdown = lwm(inbound);
+            self.publish_credit();
+        }
     }
 
     /// Writes this end's routing id as the pipe's first message.
     pub fn send_routing_id(&mut self, id: &[u8]) {
+        if self.routing_id_sent {
+            return;
+        }
+        self.routing_id_sent = true;
         let mut msg = Msg::from_slice(id);
         msg.set_flags(flags::ROUTING_ID);
         self.writer.write(msg);
@@ -436,7 +533,11 @@ impl PipeEnd {
             // Nothing yet: mark the reader waiting, unless the routing id just arrived.
             return self.reader.check_read() && self.identify() && self.reader.check_read();
         }
-        self.reader.check_read()
+        if self.reader.check_read() {
+            return true;
+        }
+        self.fit_credit();
+        false
     }
 
     /// Reads one part, or None when empty (the pipe then waits for ActivateRead).
@@ -506,13 +607,17 @@ impl PipeEnd {
     }
 
     /// (outbound, inbound) queue sizes: complete messages this end wrote that the peer
-    /// has not yet been credited for reading, and parts waiting to be read here.
+    /// has not yet been credited for reading, and parts waiting to be read here (not
+    /// counting the peer's routing id, which is no message of the application's).
     pub fn queue_sizes(&self) -> (u64, u64) {
         let peer_read = self.shared.msgs_read[self.peer()].load(Ordering::Acquire);
-        (
-            self.msgs_written.saturating_sub(peer_read),
-            self.reader.pending(),
-        )
+        let pending = self.reader.pending();
+        let inbound = if self.peer_routing_id.is_none() {
+            pending.saturating_sub(1)
+        } else {
+            pending
+        };
+        (self.msgs_written.saturating_sub(peer_read), inbound)
     }
 
     /// True when the peer is gone and nothing is left to read (the routing id every

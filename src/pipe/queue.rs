@@ -42,7 +42,9 @@ struct Cursor {
     pos: u64,
 }
 
-/// State shared by the two halves.
+/// State shared by the two halves; cache lines of its own, as the published position
+/// is the one word both threads touch per batch.
+#[repr(align(128))]
 struct Shared {
     /// Published write position; bit 63 set while the reader waits for a flush.
     tail: AtomicU64,

@@ -2,6 +2,7 @@
 //! one `Pattern` per socket type deciding where messages go and come from.
 
 mod dealer;
+mod handle;
 mod mailbox;
 pub(crate) mod monitor;
 mod pair;
@@ -11,12 +12,10 @@ mod reqrep;
 mod router;
 mod stream;
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use parking_lot::{Mutex, MutexGuard};
 
 use crate::abi::*;
 use crate::ctx::{Binding, Ctx, InprocPeer, PendingConnect};
@@ -27,8 +26,9 @@ use crate::io::{Control, IoThread, SocketLink};
 use crate::monitor::{Endpoints, MonitorSlot};
 use crate::msg::Msg;
 use crate::options::{self, Options};
-use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeId, Pipes};
+use crate::pipe::{pipe_pair, HwmPart, PeerInfo, PipeEnd, PipeEvent, PipeId, Pipes};
 use crate::signal::Signal;
+pub(crate) use handle::{SocketHandle, SocketRef};
 use mailbox::{Command, Mailbox};
 
 /// The behaviour of one socket type.
@@ -100,6 +100,9 @@ pub struct SocketCore {
     signal: Arc<Signal>,
     ctx: Arc<Ctx>,
     rcvmore: bool,
+    /// This socket has seen its context terminate (libzmq's `_ctx_terminated`): from
+    /// then on options answer ETERM too, as they do in libzmq.
+    ctx_terminated: bool,
     bound: Vec<String>,
     connected: Vec<String>,
     last_endpoint: String,
@@ -140,6 +143,7 @@ impl SocketCore {
             signal,
             ctx,
             rcvmore: false,
+            ctx_terminated: false,
             bound: Vec::new(),
             connected: Vec::new(),
             last_endpoint: String::new(),
@@ -149,8 +153,21 @@ impl SocketCore {
         })
     }
 
-    fn check_alive(&self) -> ZResult<()> {
-        if self.ctx.is_terminating() {
+    /// ETERM once the context terminates; what libzmq checks after processing its
+    /// commands (send, recv, bind, connect, `ZMQ_EVENTS`...).
+    fn check_alive(&mut self) -> ZResult<()> {
+        if self.ctx_terminated || self.ctx.is_terminating() {
+            self.ctx_terminated = true;
+            return Err(Errno::ETERM);
+        }
+        Ok(())
+    }
+
+    /// ETERM once this socket has seen its context terminate: options stay usable
+    /// after `zmq_ctx_shutdown` until then (so a program can still set ZMQ_LINGER),
+    /// as in libzmq.
+    fn check_term_seen(&self) -> ZResult<()> {
+        if self.ctx_terminated {
             return Err(Errno::ETERM);
         }
         Ok(())
@@ -170,7 +187,8 @@ impl SocketCore {
                     }
                 }
                 Command::Pipe(PipeEvent::WriteActivated(id)) => {
-                    if self.pipes.get(id).is_some() {
+                    if let Some(p) = self.pipes.get_mut(id) {
+                        p.refresh_hwm();
                         self.pattern.write_activated(&mut self.pipes, id);
                     }
                 }
@@ -218,14 +236,27 @@ impl SocketCore {
             socket_id: self.id,
             sndhwm: self.options.sndhwm,
             rcvhwm: self.options.rcvhwm,
-            conflate: self.options.conflate,
+            conflate: self.options.effective_conflate(),
+            routing_id: self.options.routing_id.clone(),
+            hello_msg: self.hello_msg(),
+        }
+    }
+
+    /// ZMQ_HELLO_MSG, when this socket type sends one (empty: none).
+    fn hello_msg(&self) -> Vec<u8> {
+        let o = &self.options;
+        if o.can_send_hello_msg {
+            o.hello_msg.clone()
+        } else {
+            Vec::new()
         }
     }
 
     /// Adds a pipe end of ours to the socket.
     fn attach_pipe(&mut self, mut pipe: PipeEnd, endpoint: Option<String>, at: Endpoints) {
         pipe.attach(self.mailbox.clone());
-        pipe.conflate = self.options.conflate;
+        // A connecting peer's CONFLATE may already apply (see `connect`).
+        pipe.conflate |= self.options.effective_conflate();
         pipe.endpoint = endpoint;
         pipe.addresses = at;
         let id = pipe.id;
@@ -242,10 +273,11 @@ impl SocketCore {
     fn attach_pending(&mut self, pending: PendingConnect, endpoint: &str) {
         let me = self.inproc_peer();
         let mut pipe = pending.pipe;
-        pipe.set_hwms(
-            pipe_hwm(&me, &pending.connecter),
-            pipe_hwm(&pending.connecter, &me),
-        );
+        pipe.announce_hwms(hwm_part(&me), Some(hwm_part(&pending.connecter)));
+        pipe.send_routing_id(&me.routing_id);
+        if !me.hello_msg.is_empty() {
+            pipe.write(Msg::from_slice(&me.hello_msg));
+        }
         self.attach_remote(
             pipe,
             PeerInfo {
@@ -400,7 +432,7 @@ impl SocketCore {
 
     pub fn connect(&mut self, addr: &str) -> ZResult<()> {
         self.check_alive()?;
-        let (transport, name) = endpoint::parse(addr)?;
+        let (transport, name) = endpoint::parse_connect(addr)?;
         self.check_compatible(transport)?;
         match transport {
             Transport::Inproc => {
@@ -412,8 +444,23 @@ impl SocketCore {
                         Some(b) => (pipe_hwm(&me, b), pipe_hwm(b, &me)),
                         None => (if me.conflate { 0 } else { me.sndhwm as u64 }, 0),
                     };
-                    let (mut ours, theirs) = pipe_pair([out, inbound]);
+                    let (mut ours, mut theirs) = pipe_pair([out, inbound]);
+                    ours.announce_hwms(hwm_part(&me), binder.map(hwm_part));
+                    // As libzmq, the connecting socket's CONFLATE applies to both
+                    // directions of an inproc pipe.
+                    theirs.conflate = me.conflate;
                     ours.send_routing_id(&routing_id);
+                    if !me.hello_msg.is_empty() {
+                        ours.write(Msg::from_slice(&me.hello_msg));
+                    }
+                    // What the binder sends first, written on its behalf as libzmq
+                    // does, so it arrives whether or not the binder is busy.
+                    if let Some(b) = binder {
+                        theirs.send_routing_id(&b.routing_id);
+                        if !b.hello_msg.is_empty() {
+                            theirs.write(Msg::from_slice(&b.hello_msg));
+                        }
+                    }
                     mine = Some(ours);
                     theirs
                 });
@@ -526,8 +573,8 @@ impl SocketCore {
         ev
     }
 
-    pub fn ctx_terminating(&self) -> bool {
-        self.ctx.is_terminating()
+    pub fn ctx_terminating(&mut self) -> bool {
+        self.check_alive().is_err()
     }
 
     pub fn signal(&self) -> &Arc<Signal> {
@@ -536,7 +583,7 @@ impl SocketCore {
 
     /// `zmq_setsockopt`; `value` is None for a NULL pointer with length 0.
     pub fn set_option(&mut self, option: i32, value: Option<&[u8]>) -> ZResult<()> {
-        self.check_alive()?;
+        self.check_term_seen()?;
         if !options::option_available(option) {
             return Err(Errno::EINVAL);
         }
@@ -550,11 +597,19 @@ impl SocketCore {
             }
             return r;
         }
-        self.options.set_optval(option, value)
+        self.options.set_optval(option, value)?;
+        if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {
+            // As libzmq 4.3.5: the new mark reaches the pipes that already exist.
+            let mine = hwm_part(&self.inproc_peer());
+            for pipe in self.pipes.iter_mut() {
+                pipe.announce_hwms(mine, None);
+            }
+        }
+        Ok(())
     }
 
     pub fn get_option(&mut self, option: i32, out: &mut [u8]) -> ZResult<usize> {
-        self.check_alive()?;
+        self.check_term_seen()?;
         if !options::option_available(option) {
             return Err(Errno::EINVAL);
         }
@@ -562,6 +617,7 @@ impl SocketCore {
             ZMQ_TYPE => options::put_int(out, self.socket_type),
             ZMQ_RCVMORE => options::put_int_relaxed(out, self.rcvmore as i32),
             ZMQ_EVENTS => {
+                self.check_alive()?;
                 let ev = self.events();
                 options::put_int_relaxed(out, ev)
             }
@@ -664,6 +720,15 @@ fn net_transport(t: Transport) -> crate::io::Transport {
     }
 }
 
+/// The high-water marks a socket announces to its pipes.
+fn hwm_part(peer: &InprocPeer) -> HwmPart {
+    HwmPart {
+        sndhwm: peer.sndhwm,
+        rcvhwm: peer.rcvhwm,
+        conflate: peer.conflate,
+    }
+}
+
 /// Capacity of the pipe direction `from` -> `to`: sender's SNDHWM plus receiver's
 /// RCVHWM, unlimited if either is 0 (or either side conflates).
 fn pipe_hwm(from: &InprocPeer, to: &InprocPeer) -> u64 {
@@ -676,129 +741,3 @@ fn pipe_hwm(from: &InprocPeer, to: &InprocPeer) -> u64 {
 
 /// Polls of an empty pipe a blocking receive makes before it sleeps (about a microsecond).
 const READ_SPINS: u32 = 256;
-
-const TAG_LIVE: u32 = 0xcafe_0002;
-const TAG_DEAD: u32 = 0xdead_0002;
-
-/// What a `void *socket` points at. Closed handles are kept (and reused by later
-/// sockets) so a stale pointer reads as "not a socket" instead of freed memory.
-/// Aligned to two cache lines so the hot lock word never shares a line with another
-/// socket's state (sockets created together are often used by different threads).
-#[repr(align(128))]
-pub struct SocketHandle {
-    tag: AtomicU32,
-    core: Mutex<Option<SocketCore>>,
-}
-
-static SPARE_HANDLES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
-
-impl SocketHandle {
-    /// Creates a socket and returns its handle pointer.
-    pub fn create(ctx: Arc<Ctx>, socket_type: i32) -> ZResult<*mut SocketHandle> {
-        let core = SocketCore::new(ctx, socket_type)?;
-        let spare = SPARE_HANDLES.lock().pop();
-        let ptr = match spare {
-            Some(addr) => addr as *mut SocketHandle,
-            None => Box::into_raw(Box::new(SocketHandle {
-                tag: AtomicU32::new(TAG_DEAD),
-                core: Mutex::new(None),
-            })),
-        };
-        // SAFETY: `ptr` is a handle we allocated and never free.
-        let handle = unsafe { &*ptr };
-        *handle.core.lock() = Some(core);
-        handle.tag.store(TAG_LIVE, Ordering::Release);
-        Ok(ptr)
-    }
-
-    /// True for a live handle.
-    pub fn is_live(&self) -> bool {
-        self.tag.load(Ordering::Acquire) == TAG_LIVE
-    }
-
-    /// Locks the socket; ENOTSOCK once closed.
-    pub fn lock(&self) -> ZResult<SocketGuard<'_>> {
-        let guard = self.core.lock();
-        if guard.is_none() {
-            return Err(Errno::ENOTSOCK);
-        }
-        Ok(SocketGuard(guard))
-    }
-
-    /// `zmq_close`.
-    pub fn close(&'static self) -> ZResult<()> {
-        let core = self.core.lock().take().ok_or(Errno::ENOTSOCK)?;
-        self.tag.store(TAG_DEAD, Ordering::Release);
-        core.close();
-        SPARE_HANDLES
-            .lock()
-            .push(self as *const SocketHandle as usize);
-        Ok(())
-    }
-
-    /// Runs `attempt` until it stops answering EAGAIN, the way libzmq blocks: at once
-    /// with DONTWAIT or a zero timeout, until `timeout_ms` otherwise (-1: forever), and
-    /// ETERM as soon as the context terminates. `attempt` gets whether it may wait.
-    fn blocking<T>(
-        &self,
-        flags: i32,
-        timeout_of: impl Fn(&Options) -> i32,
-        mut attempt: impl FnMut(&mut SocketCore, bool) -> ZResult<T>,
-    ) -> ZResult<T> {
-        let mut deadline = None;
-        loop {
-            let (signal, spin) = {
-                let mut core = self.lock()?;
-                core.check_alive()?;
-                core.process_commands();
-                let timeout = timeout_of(&core.options);
-                let may_wait = flags & ZMQ_DONTWAIT == 0 && timeout != 0;
-                match attempt(&mut core, may_wait) {
-                    Err(Errno::EAGAIN) if may_wait => {}
-                    r => return r,
-                }
-                if deadline.is_none() && timeout > 0 {
-                    deadline = Some(Instant::now() + Duration::from_millis(timeout as u64));
-                }
-                (core.signal.clone(), core.pipes.has_local())
-            };
-            if !signal.wait(deadline, spin) && deadline.is_some_and(|d| Instant::now() >= d) {
-                let mut core = self.lock()?;
-                core.check_alive()?;
-                core.process_commands();
-                return attempt(&mut core, false);
-            }
-        }
-    }
-
-    /// `zmq_msg_send` with libzmq's blocking, timeout and ETERM rules.
-    pub fn send(&self, msg: &mut Msg, flags: i32) -> ZResult<()> {
-        msg.set_more(flags & ZMQ_SNDMORE != 0);
-        self.blocking(flags, |o| o.sndtimeo, |core, _| core.try_send(msg))
-    }
-
-    /// `zmq_msg_recv` with libzmq's blocking, timeout and ETERM rules.
-    pub fn recv(&self, flags: i32) -> ZResult<Msg> {
-        self.blocking(
-            flags,
-            |o| o.rcvtimeo,
-            |core, may_wait| core.try_recv(may_wait),
-        )
-    }
-}
-
-/// A locked live socket.
-pub struct SocketGuard<'a>(MutexGuard<'a, Option<SocketCore>>);
-
-impl std::ops::Deref for SocketGuard<'_> {
-    type Target = SocketCore;
-    fn deref(&self) -> &SocketCore {
-        self.0.as_ref().expect("checked at lock")
-    }
-}
-
-impl std::ops::DerefMut for SocketGuard<'_> {
-    fn deref_mut(&mut self) -> &mut SocketCore {
-        self.0.as_mut().expect("checked at lock")
-    }
-}

@@ -9,11 +9,11 @@ use crate::endpoint::{self, Transport};
 use crate::error::{Errno, ZResult};
 use crate::monitor::{Endpoints, MonitorSink};
 use crate::msg::Msg;
-use crate::socket::SocketHandle;
+use crate::socket::{SocketHandle, SocketRef};
 
 /// An active monitor of one socket.
 pub(crate) struct Monitor {
-    socket: &'static SocketHandle,
+    socket: SocketRef,
     events: u64,
     version: i32,
 }
@@ -37,9 +37,7 @@ impl Monitor {
         if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
             return Err(Errno::EINVAL);
         }
-        let ptr = SocketHandle::create(ctx, socket_type)?;
-        // SAFETY: socket handles are never freed.
-        let socket: &'static SocketHandle = unsafe { &*ptr };
+        let socket = SocketHandle::create(ctx, socket_type)?;
         let setup = (|| {
             let mut core = socket.lock()?;
             // Pending events never hold up context termination.
