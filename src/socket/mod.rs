@@ -332,6 +332,7 @@ impl SocketCore {
             options: Arc::new(self.options.clone()),
             monitor: self.monitor.clone(),
             disconnected: self.disconnected.clone(),
+            zap: Some(self.ctx.zap_connector()),
         }
     }
 
