@@ -193,6 +193,8 @@ def run_suite(suite, files_filter=None):
         by_file[f].append(t)
     if files_filter:
         files = [f for f in files if any(p in f for p in files_filter)]
+        results = {t: r for t, r in results.items()
+                   if any(p in t.split("::")[0] for p in files_filter)}
     for f in files:
         t0 = time.monotonic()
         got = suite.run_group(f, by_file[f], arg=f)

@@ -85,7 +85,10 @@ def sdist(vpython, setup_log):
     if not os.path.isdir(os.path.join(src, "tests")):
         os.makedirs(os.path.dirname(src), exist_ok=True)
         with tarfile.open(tarball) as tar:
-            tar.extractall(os.path.dirname(src), filter="data")
+            try:
+                tar.extractall(os.path.dirname(src), filter="data")
+            except TypeError:  # Python before 3.11.4 has no extraction filters
+                tar.extractall(os.path.dirname(src))
     return tarball, src
 
 
