@@ -467,7 +467,7 @@ def main():
                 tally.failed += 1
                 print("FAIL %s: not run, the time budget of %.0f s is spent" % (name, args.budget))
             elif tr.family() in missing:
-                tally.skip(name, missing[tr.family()])
+                tally.fail(name, missing[tr.family()])
             elif tr.ipv6 and not v6:
                 tally.skip(name, "no IPv6 loopback on this machine")
             else:
