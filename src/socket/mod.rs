@@ -364,6 +364,9 @@ impl SocketCore {
             bound: true,
         });
         self.last_endpoint = resolved;
+        // As in libzmq, where a new endpoint is a child object announced to its socket
+        // by a command: ZMQ_FD turns readable (programs such as czmq's zpoller see it).
+        self.signal.notify();
         Ok(())
     }
 
@@ -406,6 +409,8 @@ impl SocketCore {
             bound: false,
         });
         self.last_endpoint = addr.to_string();
+        // ZMQ_FD turns readable, as after libzmq's command announcing the new session.
+        self.signal.notify();
         Ok(())
     }
 
