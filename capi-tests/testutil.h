@@ -1,7 +1,8 @@
 /*  Helpers shared by the C API tests: assertions that report file:line and the
     failing expression then exit(1), a millisecond sleep, a clock, a watchdog,
-    cases isolated in child processes, and socket shortcuts (creation, int
-    options, string frames) that fail the test at the caller's line. Only the
+    cases isolated in child processes, socket shortcuts (creation, int
+    options, string frames) that fail the test at the caller's line, monitor
+    events, and a ZAP handler on its own thread. Only the
     C library, POSIX and zmq.h. Everything is a macro or a static inline
     function, so a test pays for none it leaves unused. */
 #ifndef CAPI_TESTUTIL_H
@@ -368,5 +369,191 @@ static inline void expect_nothing_ (void *s, int ms, const char *file,
     }
 }
 #define EXPECT_NOTHING(s, ms) expect_nothing_ ((s), (ms), __FILE__, __LINE__)
+
+
+/*  ---- Monitor events ---- */
+
+/*  The next event of a monitor socket within `ms`: its id, and its value in
+    *value (may be NULL); -1 when none came. */
+static inline int monitor_event (void *mon, int *value, int ms)
+{
+    zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (&item, 1, ms) <= 0)
+        return -1;
+    unsigned char head[6];
+    const int n = zmq_recv (mon, head, sizeof head, 0);
+    if (n != 6)
+        return -1;
+    char addr[256];
+    if (zmq_recv (mon, addr, sizeof addr, 0) < 0)
+        return -1;
+    uint16_t id;
+    uint32_t v;
+    memcpy (&id, head, 2);
+    memcpy (&v, head + 2, 4);
+    if (value)
+        *value = (int) v;
+    return id;
+}
+
+/*  Skips events until `want` comes (1, its value in *value) or none came
+    for `ms` (0). */
+static inline int await_event (void *mon, int want, int *value, int ms)
+{
+    for (;;) {
+        int v = 0;
+        const int ev = monitor_event (mon, &v, ms);
+        if (ev < 0)
+            return 0;
+        if (ev == want) {
+            if (value)
+                *value = v;
+            return 1;
+        }
+    }
+}
+
+/*  A PAIR socket receiving the events `events` of `s`, on `endpoint`. */
+static inline void *monitor_socket_ (void *ctx, void *s, const char *endpoint,
+                                     int events, const char *file, int line)
+{
+    check_rc_ (zmq_socket_monitor (s, endpoint, events), "zmq_socket_monitor",
+               file, line);
+    void *mon = check_ptr_ (zmq_socket (ctx, ZMQ_PAIR), "zmq_socket (PAIR)",
+                            file, line);
+    const int linger = 0;
+    check_rc_ (zmq_setsockopt (mon, ZMQ_LINGER, &linger, sizeof linger),
+               "zmq_setsockopt (ZMQ_LINGER)", file, line);
+    check_rc_ (zmq_connect (mon, endpoint), "zmq_connect (monitor)", file,
+               line);
+    return mon;
+}
+#define MONITOR(ctx, s, endpoint, events)                                      \
+    monitor_socket_ ((ctx), (s), (endpoint), (events), __FILE__, __LINE__)
+
+/*  ---- A ZAP handler (RFC 27) on its own thread ----
+
+    Bound at inproc://zeromq.zap.01 in `ctx`. It accepts PLAIN requests with
+    `plain_user`/`plain_pass`, CURVE requests whose key (Z85) is `curve_key`
+    (any key when NULL) and every NULL request; it answers `status` (default
+    "200") to those and "400" to the rest. `reply_fault` spoils the reply:
+    1 wrong version, 2 wrong request id, 3 invalid status code, 4 one part too
+    many. It records what the last request said. */
+typedef struct {
+    void *ctx;
+    const char *status;
+    const char *plain_user;
+    const char *plain_pass;
+    const char *curve_key;
+    const char *user_id;
+    const unsigned char *metadata; /* the reply's metadata frame */
+    size_t metadata_len;
+    int reply_fault;
+    /* filled by the handler */
+    volatile int requests;
+    char domain[64], address[64], routing_id[64], mechanism[16];
+    void *socket_;
+    void *thread_;
+    volatile int stop_;
+} zap_handler_t;
+
+static inline int zap_recv_str_ (void *s, char *buf, size_t cap)
+{
+    const int n = zmq_recv (s, buf, cap - 1, 0);
+    if (n < 0)
+        return -1;
+    buf[(size_t) n < cap - 1 ? (size_t) n : cap - 1] = 0;
+    return n;
+}
+
+static inline void zap_send_ (void *s, const void *data, size_t len, int more)
+{
+    CHECK_RC (zmq_send (s, data, len, more ? ZMQ_SNDMORE : 0));
+}
+
+static inline void zap_handler_run_ (void *arg)
+{
+    zap_handler_t *h = (zap_handler_t *) arg;
+    void *s = h->socket_;
+    while (!h->stop_) {
+        zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, 20) <= 0)
+            continue;
+        char version[16], seq[16], domain[64], address[64], rid[64], mech[16];
+        if (zap_recv_str_ (s, version, sizeof version) < 0)
+            break;
+        zap_recv_str_ (s, seq, sizeof seq);
+        zap_recv_str_ (s, domain, sizeof domain);
+        zap_recv_str_ (s, address, sizeof address);
+        zap_recv_str_ (s, rid, sizeof rid);
+        zap_recv_str_ (s, mech, sizeof mech);
+        int ok = 0;
+        if (strcmp (mech, "PLAIN") == 0) {
+            char user[256], pass[256];
+            zap_recv_str_ (s, user, sizeof user);
+            zap_recv_str_ (s, pass, sizeof pass);
+            ok = h->plain_user && strcmp (user, h->plain_user) == 0
+                 && h->plain_pass && strcmp (pass, h->plain_pass) == 0;
+        } else if (strcmp (mech, "CURVE") == 0) {
+            unsigned char key[32];
+            char text[41];
+            CHECK_EQ (zmq_recv (s, key, sizeof key, 0), 32);
+            CHECK (zmq_z85_encode (text, key, 32) != NULL);
+            ok = h->curve_key == NULL || strcmp (text, h->curve_key) == 0;
+        } else
+            ok = strcmp (mech, "NULL") == 0;
+        /* Any further credential frames are drained. */
+        while (1) {
+            int more = 0;
+            size_t sz = sizeof more;
+            zmq_getsockopt (s, ZMQ_RCVMORE, &more, &sz);
+            if (!more)
+                break;
+            char junk[256];
+            zmq_recv (s, junk, sizeof junk, 0);
+        }
+        strcpy (h->domain, domain);
+        strcpy (h->address, address);
+        strcpy (h->routing_id, rid);
+        strcpy (h->mechanism, mech);
+        /*  Counted before the reply goes: whatever it causes comes after. */
+        h->requests++;
+        const char *status = ok ? (h->status ? h->status : "200") : "400";
+        if (h->reply_fault == 3)
+            status = "2000";
+        zap_send_ (s, h->reply_fault == 1 ? "2.0" : version,
+                   h->reply_fault == 1 ? 3 : strlen (version), 1);
+        zap_send_ (s, h->reply_fault == 2 ? "9" : seq, 1, 1);
+        zap_send_ (s, status, strlen (status), 1);
+        zap_send_ (s, ok ? "OK" : "denied", ok ? 2 : 6, 1);
+        const char *uid = h->user_id ? h->user_id : "";
+        zap_send_ (s, uid, strlen (uid), 1);
+        if (h->reply_fault == 4)
+            zap_send_ (s, "", 0, 1);
+        zap_send_ (s, h->metadata, h->metadata_len, 0);
+    }
+}
+
+/*  Binds the handler and starts its thread. */
+static inline void zap_handler_start (zap_handler_t *h)
+{
+    h->socket_ = check_ptr_ (zmq_socket (h->ctx, ZMQ_REP), "zmq_socket (REP)",
+                             __FILE__, __LINE__);
+    const int linger = 0;
+    CHECK_RC (zmq_setsockopt (h->socket_, ZMQ_LINGER, &linger, sizeof linger));
+    CHECK_RC (zmq_bind (h->socket_, "inproc://zeromq.zap.01"));
+    h->stop_ = 0;
+    h->thread_ = zmq_threadstart (zap_handler_run_, h);
+}
+
+/*  Stops the thread and closes the handler's socket. */
+static inline void zap_handler_stop (zap_handler_t *h)
+{
+    h->stop_ = 1;
+    zmq_threadclose (h->thread_);
+    /*  Unbound first: libzmq forgets a closed socket's inproc names late. */
+    CHECK_RC (zmq_unbind (h->socket_, "inproc://zeromq.zap.01"));
+    CHECK_RC (zmq_close (h->socket_));
+}
 
 #endif

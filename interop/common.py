@@ -223,6 +223,12 @@ class Tally:
                     print(p.report())
         sys.stdout.flush()
 
+    def fail(self, name, why):
+        """A case that could not run counts as failed."""
+        self.failed += 1
+        print("FAIL %s: %s" % (name, why))
+        sys.stdout.flush()
+
     def skip(self, name, why):
         self.skipped += 1
         print("SKIP %s: %s" % (name, why))

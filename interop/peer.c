@@ -65,9 +65,19 @@ static struct {
     int close_first;
     int size;
     int reconnect;
+    /* security */
+    const char *curve_server;    /* our secret key: a CURVE server */
+    const char *curve_serverkey; /* the server's public key: a CURVE client */
+    const char *curve_public, *curve_secret;
+    int plain_server;
+    const char *plain_user, *plain_pass;
+    const char *zap_domain;
+    const char *zap_allow; /* "plain:USER:PASS", "curve=KEY", "null" or "deny" */
+    int any_failure;
 } opt;
 
-static void *ctx, *sock, *mon;
+static void *ctx, *sock, *mon, *zap_sock, *zap_thread;
+static volatile int zap_stop;
 
 /* ------------------------------------------------------------- utilities */
 
@@ -454,6 +464,118 @@ static void set_int(int option, int value, const char *what)
     check_zmq(zmq_setsockopt(sock, option, &value, sizeof value), what);
 }
 
+/* ------------------------------------------------------------- security */
+
+static int zap_recv_str(char *buf, size_t cap)
+{
+    int n = zmq_recv(zap_sock, buf, cap - 1, 0);
+    if (n < 0)
+        return -1;
+    buf[(size_t)n < cap - 1 ? (size_t)n : cap - 1] = 0;
+    return n;
+}
+
+static int zap_more(void)
+{
+    int more = 0;
+    size_t sz = sizeof more;
+    zmq_getsockopt(zap_sock, ZMQ_RCVMORE, &more, &sz);
+    return more;
+}
+
+/* A ZAP handler (RFC 27) answering by --zap-allow; User-Id is the user name
+ * (PLAIN) or "curve-client". */
+static void zap_handler(void *arg)
+{
+    (void)arg;
+    while (!zap_stop) {
+        zmq_pollitem_t item = {zap_sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, 20) <= 0)
+            continue;
+        char version[16], seq[16], domain[256], address[256], rid[256], mech[16];
+        if (zap_recv_str(version, sizeof version) < 0)
+            break;
+        zap_recv_str(seq, sizeof seq);
+        zap_recv_str(domain, sizeof domain);
+        zap_recv_str(address, sizeof address);
+        zap_recv_str(rid, sizeof rid);
+        zap_recv_str(mech, sizeof mech);
+        char user[256] = "", cred[600] = "";
+        int ok = 0;
+        const char *allow = opt.zap_allow;
+        if (strcmp(mech, "PLAIN") == 0) {
+            char pass[256];
+            zap_recv_str(user, sizeof user);
+            zap_recv_str(pass, sizeof pass);
+            snprintf(cred, sizeof cred, "plain:%s:%s", user, pass);
+            ok = strcmp(allow, cred) == 0;
+        } else if (strcmp(mech, "CURVE") == 0) {
+            unsigned char key[32];
+            char text[41] = "";
+            if (zmq_recv(zap_sock, key, sizeof key, 0) == 32)
+                zmq_z85_encode(text, key, 32);
+            snprintf(cred, sizeof cred, "curve=%s", text);
+            snprintf(user, sizeof user, "curve-client");
+            ok = strcmp(allow, cred) == 0;
+        } else
+            ok = strcmp(allow, "null") == 0;
+        while (zap_more()) {
+            char junk[256];
+            zmq_recv(zap_sock, junk, sizeof junk, 0);
+        }
+        out("ZAP %s %s", mech, ok ? "allow" : "deny");
+        const char *status = ok ? "200" : "400";
+        zmq_send(zap_sock, version, strlen(version), ZMQ_SNDMORE);
+        zmq_send(zap_sock, seq, strlen(seq), ZMQ_SNDMORE);
+        zmq_send(zap_sock, status, 3, ZMQ_SNDMORE);
+        zmq_send(zap_sock, ok ? "OK" : "denied", ok ? 2 : 6, ZMQ_SNDMORE);
+        zmq_send(zap_sock, user, strlen(user), ZMQ_SNDMORE);
+        zmq_send(zap_sock, "", 0, 0);
+    }
+}
+
+static void set_str(int option, const char *value, const char *name)
+{
+    check_zmq(zmq_setsockopt(sock, option, value, strlen(value)), name);
+}
+
+/* The security options, and the ZAP handler when asked for one. */
+static void setup_security(void)
+{
+    if (opt.zap_allow) {
+        zap_sock = zmq_socket(ctx, ZMQ_REP);
+        if (!zap_sock || zmq_bind(zap_sock, "inproc://zeromq.zap.01") == -1)
+            finish(EXIT_SETUP, "ZAP handler: %s", zmq_strerror(zmq_errno()));
+        zap_thread = zmq_threadstart(zap_handler, NULL);
+    }
+    if (opt.curve_server) {
+        set_int(ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER");
+        set_str(ZMQ_CURVE_SECRETKEY, opt.curve_server, "ZMQ_CURVE_SECRETKEY");
+    }
+    if (opt.curve_serverkey) {
+        set_str(ZMQ_CURVE_SERVERKEY, opt.curve_serverkey, "ZMQ_CURVE_SERVERKEY");
+        set_str(ZMQ_CURVE_PUBLICKEY, opt.curve_public, "ZMQ_CURVE_PUBLICKEY");
+        set_str(ZMQ_CURVE_SECRETKEY, opt.curve_secret, "ZMQ_CURVE_SECRETKEY");
+    }
+    if (opt.plain_server)
+        set_int(ZMQ_PLAIN_SERVER, 1, "ZMQ_PLAIN_SERVER");
+    if (opt.plain_user) {
+        set_str(ZMQ_PLAIN_USERNAME, opt.plain_user, "ZMQ_PLAIN_USERNAME");
+        set_str(ZMQ_PLAIN_PASSWORD, opt.plain_pass, "ZMQ_PLAIN_PASSWORD");
+    }
+    if (opt.zap_domain)
+        set_str(ZMQ_ZAP_DOMAIN, opt.zap_domain, "ZMQ_ZAP_DOMAIN");
+}
+
+static void stop_zap(void)
+{
+    if (!zap_sock)
+        return;
+    zap_stop = 1;
+    zmq_threadclose(zap_thread);
+    zmq_close(zap_sock);
+}
+
 static void setup(void)
 {
     ctx = zmq_ctx_new();
@@ -477,6 +599,7 @@ static void setup(void)
     if (opt.maxmsgsize)
         check_zmq(zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &opt.maxmsgsize, sizeof opt.maxmsgsize),
                   "ZMQ_MAXMSGSIZE");
+    setup_security();
     if (opt.monitor || opt.peers || opt.hb_ivl) {
         char addr[64];
         snprintf(addr, sizeof addr, "inproc://monitor-%ld", (long)getpid());
@@ -511,6 +634,7 @@ static void teardown(int code)
         zmq_close(mon);
     }
     zmq_close(sock);
+    stop_zap();
     zmq_ctx_term(ctx);
     if (code == 0)
         out("DONE");
@@ -1106,6 +1230,68 @@ static int role_hb(void)
     return 0;
 }
 
+/* A client the server refuses: its one message is not answered, the monitor
+ * reports the failed handshake (HANDSHAKE_FAILED_AUTH; HANDSHAKE_FAILED_PROTOCOL
+ * with --any-failure, for libzmq 4.3.4's PLAIN, whose ERROR commands are
+ * malformed both ways), and for --idle MS after that no new handshake is
+ * tried (libzmq stops after such a failure). */
+static int role_refused(void)
+{
+    zmq_send(sock, "let me in", 9, ZMQ_DONTWAIT);
+    int64_t deadline = now_ms() + opt.timeout_ms;
+    while (events_seen(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0 &&
+           !(opt.any_failure && events_seen(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)))
+        if (wait_for(W_EVENT, deadline) == W_NONE)
+            finish(EXIT_TIMEOUT, "no HANDSHAKE_FAILED_AUTH");
+    int connects = events_seen(ZMQ_EVENT_CONNECTED);
+    deadline = now_ms() + opt.idle_ms;
+    for (;;) {
+        int w = wait_for(W_SOCK | W_EVENT, deadline);
+        if (w == W_NONE)
+            break;
+        if (w == W_SOCK)
+            finish(EXIT_MISMATCH, "a refused client received a message");
+    }
+    if (events_seen(ZMQ_EVENT_CONNECTED) != connects)
+        finish(EXIT_MISMATCH, "the refused client connected again");
+    if (events_seen(ZMQ_EVENT_HANDSHAKE_SUCCEEDED))
+        finish(EXIT_MISMATCH, "a refused handshake succeeded");
+    out("REFUSED");
+    return 0;
+}
+
+/* A server that must receive nothing until its stdin ends. */
+static int role_silent(void)
+{
+    int64_t deadline = now_ms() + (int64_t)opt.max_time_s * 1000;
+    for (;;) {
+        int w = wait_for(W_SOCK | W_STDIN, deadline);
+        if (w == W_NONE)
+            finish(EXIT_TIMEOUT, "silent server never told to stop");
+        if (w == W_STDIN) {
+            char line[256];
+            if (stdin_eof || take_line(line, sizeof line))
+                break;
+            continue;
+        }
+        finish(EXIT_MISMATCH, "a message got through");
+    }
+    out("SILENT");
+    return 0;
+}
+
+/* Prints a new CURVE key pair: public, then secret. */
+static int keygen(void)
+{
+    char pub[41], sec[41];
+    if (zmq_curve_keypair(pub, sec) == -1) {
+        printf("FAIL zmq_curve_keypair: %s\n", zmq_strerror(zmq_errno()));
+        return EXIT_SETUP;
+    }
+    printf("%s\n%s\n", pub, sec);
+    return 0;
+}
+
 static int probe(const char *transport)
 {
     void *c = zmq_ctx_new();
@@ -1141,11 +1327,16 @@ static void usage(void)
     fputs("usage: peer <role> <socket-type> <bind|connect> <endpoint[,endpoint...]> [options]\n"
           "       peer probe tcp|ipc\n"
           "roles: client echo-server router-server hello pub xpub sub push pull stream hb\n"
+          "       refused silent\n"
           "options: --id ID --name NAME --tag TAG --expect-ids A,B --generated-ids\n"
           "         --count N --peers N --big --envelope --timeout MS --max-time S\n"
           "         --ipv6 --hb-ivl MS --hb-timeout MS --hb-ttl MS --monitor\n"
           "         --maxmsgsize N --idle MS --pause-after N --linger MS\n"
-          "         --close-first --size N --reconnect\n",
+          "         --close-first --size N --reconnect\n"
+          "         --curve-server SECRET | --curve-serverkey K --curve-public K --curve-secret K\n"
+          "         --plain-server | --plain-user U --plain-pass P\n"
+          "         --zap-domain D --zap-allow plain:U:P|curve=KEY|null|deny --any-failure\n"
+          "       peer keygen\n",
           stderr);
     exit(EXIT_SETUP);
 }
@@ -1168,6 +1359,8 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "probe") == 0)
         return probe(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "keygen") == 0)
+        return keygen();
     if (argc < 5)
         usage();
     opt.role = argv[1];
@@ -1238,6 +1431,26 @@ int main(int argc, char **argv)
             opt.size = int_arg(argc, argv, &i);
         else if (!strcmp(a, "--reconnect"))
             opt.reconnect = 1;
+        else if (!strcmp(a, "--curve-server"))
+            opt.curve_server = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--curve-serverkey"))
+            opt.curve_serverkey = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--curve-public"))
+            opt.curve_public = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--curve-secret"))
+            opt.curve_secret = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--plain-server"))
+            opt.plain_server = 1;
+        else if (!strcmp(a, "--plain-user"))
+            opt.plain_user = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--plain-pass"))
+            opt.plain_pass = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--zap-domain"))
+            opt.zap_domain = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--zap-allow"))
+            opt.zap_allow = str_arg(argc, argv, &i);
+        else if (!strcmp(a, "--any-failure"))
+            opt.any_failure = 1;
         else
             usage();
     }
@@ -1253,7 +1466,7 @@ int main(int argc, char **argv)
         {"router-server", role_router_server}, {"hello", role_hello},
         {"pub", role_pub}, {"xpub", role_xpub}, {"sub", role_sub},
         {"push", role_push}, {"pull", role_pull}, {"stream", role_stream},
-        {"hb", role_hb},
+        {"hb", role_hb}, {"refused", role_refused}, {"silent", role_silent},
     };
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
         if (strcmp(roles[i].name, opt.role) == 0) {

@@ -358,6 +358,62 @@ def stream_cases(ws):
                            tr, stream_case, (ws, tr, lib, stream_binds, stream_closes))
 
 
+# ---------------------------------------------------------------- security
+
+def keypair(ws):
+    """A CURVE key pair made by the real libzmq (public, secret)."""
+    env = dict(os.environ, LD_LIBRARY_PATH=ws.libs["libzmq"])
+    r = subprocess.run([ws.peer, "keygen"], env=env, capture_output=True, timeout=20)
+    lines = r.stdout.decode().split("\n")
+    if r.returncode != 0 or len(lines) < 2 or len(lines[0]) != 40:
+        raise RuntimeError("keygen failed: %r" % r.stdout)
+    return lines[0], lines[1]
+
+
+def security_scenarios(keys):
+    """(name, single, others, check): PLAIN and CURVE with a ZAP handler on the
+    server's side; good credentials deliver everything (multipart, 16 MiB, many
+    messages, subscriptions), bad ones nothing, and the refused client stops."""
+    (spub, ssec), (cpub, csec), (opub, osec) = keys
+    zap_curve = ["--zap-domain", "interop", "--zap-allow", "curve=" + cpub]
+    zap_plain = ["--zap-domain", "interop", "--zap-allow", "plain:admin:secret"]
+    server = ["--curve-server", ssec] + zap_curve
+    client = ["--curve-serverkey", spub, "--curve-public", cpub, "--curve-secret", csec]
+    stranger = ["--curve-serverkey", spub, "--curve-public", opub, "--curve-secret", osec]
+    yield ("curve-req-rep-16MiB", Part("echo-server", "REP", server, endless=True),
+           [Part("client", "REQ", client + ["--big", "--timeout", "20000"])], None)
+    yield ("curve-dealer-router", Part("echo-server", "ROUTER", server, endless=True),
+           [Part("client", "DEALER", client)], None)
+    yield ("curve-push-pull-20000", Part("pull", "PULL", server + ["--count", "20000",
+                                                                    "--timeout", "20000"]),
+           [Part("push", "PUSH", client + ["--count", "20000", "--name", "p"])], None)
+    yield ("curve-pub-sub", Part("pub", "PUB", server, endless=True),
+           [Part("sub", "SUB", client)], None)
+    yield ("curve-refused", Part("silent", "DEALER", server, endless=True),
+           [Part("refused", "DEALER", stranger + ["--monitor", "--idle", "1500"])], None)
+    yield ("plain-req-rep", Part("echo-server", "REP", ["--plain-server"] + zap_plain,
+                                 endless=True),
+           [Part("client", "REQ", ["--plain-user", "admin", "--plain-pass", "secret"])], None)
+    yield ("plain-refused", Part("silent", "DEALER", ["--plain-server"] + zap_plain,
+                                 endless=True),
+           [Part("refused", "DEALER", ["--plain-user", "admin", "--plain-pass", "guess",
+                                       "--monitor", "--idle", "1500", "--any-failure"])],
+           None)
+
+
+def security_cases(ws):
+    keys = [keypair(ws) for _ in range(3)]
+    tr = TRANSPORTS[0]
+    for name, single, others, check in security_scenarios(keys):
+        for single_binds in (True, False):
+            for lib_single, lib_others in (("ours", "libzmq"), ("libzmq", "ours")):
+                label = "%s %s: %s, %s" % (
+                    name, tr.name, describe(single, lib_single, 1, single_binds),
+                    describe(others[0], lib_others, len(others), not single_binds))
+                yield (label, tr, group_case,
+                       (ws, tr, single, others, single_binds, lib_single, lib_others, check))
+
+
 # -------------------------------------------------------------------- main
 
 def probe(ws, lib, transport):
@@ -388,7 +444,8 @@ def main():
     ws = Workspace(args.lib, args.peer)
     try:
         cases = []
-        for gen in (group_cases, reconnect_cases, heartbeat_cases, stream_cases):
+        for gen in (group_cases, reconnect_cases, heartbeat_cases, stream_cases,
+                    security_cases):
             cases += list(gen(ws))
         if args.filter:
             cases = [c for c in cases if any(f in c[0] for f in args.filter)]
@@ -410,7 +467,7 @@ def main():
                 tally.failed += 1
                 print("FAIL %s: not run, the time budget of %.0f s is spent" % (name, args.budget))
             elif tr.family() in missing:
-                tally.skip(name, missing[tr.family()])
+                tally.fail(name, missing[tr.family()])
             elif tr.ipv6 and not v6:
                 tally.skip(name, "no IPv6 loopback on this machine")
             else:

@@ -184,6 +184,32 @@ static inline void *perf_socket (void *ctx, int type)
     return s;
 }
 
+/* With PERF_CURVE set in the environment, both ends of a pair tool speak CURVE:
+   the binding side is the server (a fixed test key), the connecting side a
+   client with a fresh key pair. Without it, nothing changes. */
+static inline void perf_security (void *s, int server)
+{
+    const char *on = getenv ("PERF_CURVE");
+    if (!on || !*on || strcmp (on, "0") == 0)
+        return;
+    static const char server_secret[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+    if (server) {
+        const int one = 1;
+        if (zmq_setsockopt (s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
+            || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, server_secret, 40) != 0)
+            perf_fail ("zmq_setsockopt (CURVE server)");
+        return;
+    }
+    char server_public[41], public_key[41], secret_key[41];
+    if (zmq_curve_public (server_public, server_secret) != 0
+        || zmq_curve_keypair (public_key, secret_key) != 0)
+        perf_fail ("zmq_curve_keypair");
+    if (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, server_public, 40) != 0
+        || zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, public_key, 40) != 0
+        || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0)
+        perf_fail ("zmq_setsockopt (CURVE client)");
+}
+
 static inline void perf_bind (void *s, const char *endpoint)
 {
     if (zmq_bind (s, endpoint) != 0)

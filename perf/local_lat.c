@@ -13,6 +13,7 @@ int main (int argc, char *argv[])
 
     void *ctx = perf_ctx ();
     void *s = perf_socket (ctx, ZMQ_REP);
+    perf_security (s, 1);
     void *mon = perf_watch_peer (ctx, s, "local_lat");
     perf_bind (s, bind_to);
 

@@ -13,6 +13,7 @@ int main (int argc, char *argv[])
 
     void *ctx = perf_ctx ();
     void *s = perf_socket (ctx, ZMQ_PULL);
+    perf_security (s, 1);
     perf_bind (s, bind_to);
 
     double elapsed = perf_recv_many (s, message_size, message_count);

@@ -14,6 +14,7 @@ int main (int argc, char *argv[])
 
     void *ctx = perf_ctx ();
     void *s = perf_socket (ctx, ZMQ_REQ);
+    perf_security (s, 0);
     perf_connect (s, connect_to);
 
     double elapsed = perf_roundtrips (s, message_size, roundtrip_count);

@@ -14,6 +14,7 @@ int main (int argc, char *argv[])
 
     void *ctx = perf_ctx ();
     void *s = perf_socket (ctx, ZMQ_PUSH);
+    perf_security (s, 0);
     void *mon = perf_watch_peer (ctx, s, "remote_thr");
     perf_connect (s, connect_to);
 

@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
-use crate::io::IoThread;
-use crate::pipe::{PipeAcceptor, PipeEnd};
+use crate::io::{IoThread, ZapConnector};
+use crate::pipe::{pipe_pair, PeerInfo, PipeAcceptor, PipeEnd, PipeOwner};
 use crate::signal::{Signal, Wake};
 
 /// What an inproc peer needs to know about a socket to build a pipe to it.
@@ -343,5 +343,46 @@ impl Ctx {
             ZMQ_THREAD_NAME_PREFIX => o.thread_name_prefix.parse().unwrap_or(0),
             _ => return Err(Errno::EINVAL),
         })
+    }
+}
+
+/// The context's ZAP handler as sessions reach it. Weak, so that sessions on I/O
+/// threads never keep their context alive.
+struct ZapLink(Weak<Ctx>);
+
+impl ZapConnector for ZapLink {
+    fn connect_zap(&self, owner: Arc<dyn PipeOwner>) -> Option<PipeEnd> {
+        self.0.upgrade()?.zap_pipe(owner)
+    }
+}
+
+impl Ctx {
+    /// How this context's sessions reach its ZAP handler.
+    pub fn zap_connector(self: &Arc<Ctx>) -> Arc<dyn ZapConnector> {
+        Arc::new(ZapLink(Arc::downgrade(self)))
+    }
+
+    /// A pipe to the socket bound at `inproc://zeromq.zap.01` (libzmq's
+    /// `zap_connect`): unlimited both ways, our routing id empty. None when nothing is
+    /// bound there.
+    fn zap_pipe(&self, owner: Arc<dyn PipeOwner>) -> Option<PipeEnd> {
+        let acceptor = {
+            let st = self.state.lock();
+            st.inproc
+                .get(crate::zmtp::ZAP_INPROC_NAME)?
+                .acceptor
+                .clone()
+        };
+        let (mut ours, theirs) = pipe_pair([0, 0]);
+        ours.attach(owner);
+        ours.send_routing_id(b"");
+        acceptor.accept_pipe(
+            theirs,
+            PeerInfo {
+                endpoint: None,
+                at: crate::monitor::Endpoints::bound("inproc://zeromq.zap.01"),
+            },
+        );
+        Some(ours)
     }
 }

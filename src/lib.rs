@@ -22,8 +22,36 @@ pub(crate) mod ticket;
 pub(crate) mod util;
 pub(crate) mod zmtp;
 
-/// What the cargo-fuzz targets drive directly: the sans-I/O ZMTP engine.
+/// What the cargo-fuzz targets drive directly: the sans-I/O ZMTP engine, with its
+/// security settings and key helpers.
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::zmtp::{Engine, EngineConfig};
+    pub use crate::msg::Msg;
+    pub use crate::util::secret::{SecretBytes, SecretKey};
+    pub use crate::zmtp::{Engine, EngineConfig, EngineEvent, Security};
+
+    /// A new CURVE key pair (public, secret); None without random bytes.
+    pub fn curve_keypair() -> Option<([u8; 32], SecretKey)> {
+        crate::zmtp::curve_keypair()
+    }
+
+    /// The public key of a CURVE secret key.
+    pub fn curve_public_key(secret: &SecretKey) -> [u8; 32] {
+        crate::zmtp::curve_public_key(secret)
+    }
+
+    /// A ZAP reply with `status`, as a handler sends it (for answering
+    /// `EngineEvent::ZapRequest` in fuzz targets).
+    pub fn zap_reply(status: &str) -> Vec<crate::msg::Msg> {
+        let frames: [&[u8]; 7] = [b"", b"1.0", b"1", status.as_bytes(), b"", b"fuzz", b""];
+        frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let mut m = crate::msg::Msg::from_slice(f);
+                m.set_more(i < 6);
+                m
+            })
+            .collect()
+    }
 }

@@ -94,6 +94,8 @@ struct Header {
     hint: *mut c_void,
     /// Bytes allocated after the header (0 for user buffers).
     inline_capacity: usize,
+    /// A pooled block's own ticket slot (none: default), kept while it is pooled.
+    ticket_slot: crate::ticket::BlockSlot,
 }
 
 /// Payload room of the blocks small messages share through `SMALL_POOL`.
@@ -141,12 +143,22 @@ impl Buffer {
         } else {
             None
         };
-        let raw = match pooled {
-            Some(raw) => raw,
+        let (raw, ticket_slot) = match pooled {
+            // SAFETY: a pooled block's header was written when it was made.
+            Some(raw) => (raw, unsafe { (*raw).ticket_slot }),
             None => {
                 let layout = Buffer::layout(capacity)?;
                 // SAFETY: layout has non-zero size (the header).
-                (unsafe { alloc::alloc(layout) }) as *mut Header
+                let raw = (unsafe { alloc::alloc(layout) }) as *mut Header;
+                if raw.is_null() {
+                    return None;
+                }
+                let slot = if capacity == SMALL_BLOCK {
+                    crate::ticket::block_slot()
+                } else {
+                    crate::ticket::BlockSlot::default()
+                };
+                (raw, slot)
             }
         };
         let header = NonNull::new(raw)?;
@@ -160,6 +172,7 @@ impl Buffer {
                 ffn: None,
                 hint: std::ptr::null_mut(),
                 inline_capacity: capacity,
+                ticket_slot,
             });
             if zeroed {
                 std::ptr::write_bytes(data, 0, len);
@@ -216,6 +229,7 @@ impl Drop for Buffer {
         {
             return;
         }
+        crate::ticket::release_block_slot(h.ticket_slot);
         let layout = Buffer::layout(h.inline_capacity).expect("layout was valid at allocation");
         // SAFETY: last reference; the block was allocated with this layout.
         unsafe { alloc::dealloc(self.0.as_ptr().cast(), layout) };
@@ -503,6 +517,22 @@ impl Msg {
         match &mut self.body {
             Body::Shared(_, ticket) => std::mem::replace(ticket, new),
             _ => Ticket::default(),
+        }
+    }
+
+    /// Gives a shared payload just stored into a `zmq_msg_t` its ticket: its pooled
+    /// block's own when free, else one from the table. `fresh`: the payload was just
+    /// made, so nothing else can hold it.
+    #[inline]
+    pub fn issue_ticket(&mut self, fresh: bool) {
+        if let Body::Shared(buf, ticket) = &mut self.body {
+            let block = buf.header().ticket_slot;
+            let own = if fresh {
+                Ticket::claim_fresh(block)
+            } else {
+                Ticket::claim(block)
+            };
+            *ticket = own.unwrap_or_else(Ticket::issue);
         }
     }
 

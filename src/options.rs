@@ -24,6 +24,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::abi::*;
 use crate::error::{Errno, ZResult};
+use crate::util::secret::{SecretBytes, SecretKey};
 
 /// Size of a raw CURVE key.
 pub const CURVE_KEY_SIZE: usize = 32;
@@ -204,11 +205,11 @@ pub struct Options {
     /// `ZMQ_PLAIN_USERNAME`.
     pub plain_username: Vec<u8>,
     /// `ZMQ_PLAIN_PASSWORD`.
-    pub plain_password: Vec<u8>,
+    pub plain_password: SecretBytes,
     /// `ZMQ_CURVE_PUBLICKEY`, raw.
     pub curve_public_key: [u8; CURVE_KEY_SIZE],
     /// `ZMQ_CURVE_SECRETKEY`, raw.
-    pub curve_secret_key: [u8; CURVE_KEY_SIZE],
+    pub curve_secret_key: SecretKey,
     /// `ZMQ_CURVE_SERVERKEY`, raw.
     pub curve_server_key: [u8; CURVE_KEY_SIZE],
     /// `ZMQ_CONFLATE` as set; see [`Options::effective_conflate`] for where it applies.
@@ -317,9 +318,9 @@ impl Options {
             as_server: false,
             zap_domain: Vec::new(),
             plain_username: Vec::new(),
-            plain_password: Vec::new(),
+            plain_password: SecretBytes::default(),
             curve_public_key: [0; CURVE_KEY_SIZE],
-            curve_secret_key: [0; CURVE_KEY_SIZE],
+            curve_secret_key: SecretKey::default(),
             curve_server_key: [0; CURVE_KEY_SIZE],
             conflate: false,
             handshake_ivl: 30_000,
@@ -461,7 +462,7 @@ impl Options {
                     if option == ZMQ_PLAIN_USERNAME {
                         self.plain_username = b.to_vec();
                     } else {
-                        self.plain_password = b.to_vec();
+                        self.plain_password = SecretBytes::new(b.to_vec());
                     }
                     self.as_server = false;
                     self.mechanism = ZMQ_PLAIN;
@@ -567,11 +568,11 @@ impl Options {
             ZMQ_MECHANISM => put_int(out, self.mechanism),
             ZMQ_PLAIN_SERVER => put_int(out, self.server_of(ZMQ_PLAIN)),
             ZMQ_PLAIN_USERNAME => put_string(out, &self.plain_username),
-            ZMQ_PLAIN_PASSWORD => put_string(out, &self.plain_password),
+            ZMQ_PLAIN_PASSWORD => put_string(out, self.plain_password.bytes()),
             ZMQ_ZAP_DOMAIN => put_string(out, &self.zap_domain),
             ZMQ_CURVE_SERVER => put_int(out, self.server_of(ZMQ_CURVE)),
             ZMQ_CURVE_PUBLICKEY => put_curve_key(out, &self.curve_public_key),
-            ZMQ_CURVE_SECRETKEY => put_curve_key(out, &self.curve_secret_key),
+            ZMQ_CURVE_SECRETKEY => put_curve_key(out, self.curve_secret_key.bytes()),
             ZMQ_CURVE_SERVERKEY => put_curve_key(out, &self.curve_server_key),
             ZMQ_CONFLATE => put_int(out, i32::from(self.conflate)),
             ZMQ_HANDSHAKE_IVL => put_int(out, self.handshake_ivl),
@@ -640,7 +641,7 @@ impl Options {
         let bytes = value.ok_or(Errno::EINVAL)?;
         let key = match slot {
             KeySlot::Public => &mut self.curve_public_key,
-            KeySlot::Secret => &mut self.curve_secret_key,
+            KeySlot::Secret => self.curve_secret_key.bytes_mut(),
             KeySlot::Server => &mut self.curve_server_key,
         };
         match bytes.len() {
@@ -1544,14 +1545,14 @@ mod tests {
         o.set(ZMQ_CURVE_SECRETKEY, &text).unwrap();
         let mut expected = RAW_KEY;
         expected[..8].copy_from_slice(&[0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B]);
-        assert_eq!(o.curve_secret_key, expected);
+        assert_eq!(o.curve_secret_key.bytes(), &expected);
         // A bad character leaves the groups before it decoded, and fails.
         let mut o = Options::new(ZMQ_DEALER);
         let mut bad = *Z85_KEY;
         bad[39] = b'"';
         assert_eq!(o.set(ZMQ_CURVE_SECRETKEY, &bad), Err(Errno::EINVAL));
-        assert_eq!(o.curve_secret_key[..28], RAW_KEY[..28]);
-        assert_eq!(o.curve_secret_key[28..], [0; 4]);
+        assert_eq!(o.curve_secret_key.bytes()[..28], RAW_KEY[..28]);
+        assert_eq!(o.curve_secret_key.bytes()[28..], [0; 4]);
         assert_eq!(o.mechanism, ZMQ_NULL);
     }
 

@@ -18,14 +18,31 @@ const CHUNK: usize = 4096;
 /// Chunks the table can have (268 million tickets alive at once).
 const MAX_CHUNKS: usize = 1 << 16;
 
-/// A ticket; slot 0 means none (the payload is not held in a `zmq_msg_t`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A ticket; none (no word) when the payload is not held in a `zmq_msg_t`.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Ticket {
-    slot: u32,
+    /// The slot's generation word, reached directly (no table lookup per check).
+    word: Option<&'static AtomicU64>,
     generation: u64,
+    /// The slot number, to return a free-list slot; 0 for a block's own slot.
+    slot: u32,
 }
 
-/// A chunk of slots: each slot's generation, and its link in the free list.
+/// A pooled block's own ticket slot: its number and generation word.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockSlot {
+    slot: u32,
+    word: Option<&'static AtomicU64>,
+}
+
+/// Slots are handed to a thread's free list in groups of this many, adjacent in the
+/// table: two threads' tickets then never share a cache line (a sender and its
+/// receiver each retire one per message).
+const GROUP: u32 = 32;
+
+/// A chunk of slots: each slot's generation, and its link in the free list. Aligned
+/// so that a group's words fill whole lines.
+#[repr(align(128))]
 struct Chunk {
     generation: [AtomicU64; CHUNK],
     next_free: [AtomicU32; CHUNK],
@@ -36,11 +53,28 @@ static CHUNKS: [AtomicPtr<Chunk>; MAX_CHUNKS] =
     [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_CHUNKS];
 /// Slots handed out so far (slot numbers start at 1).
 static USED: AtomicU32 = AtomicU32::new(0);
-/// The free list, a lock-free stack: its top slot (low 32 bits, 0 when empty) and a
+/// One free list: a lock-free stack, its top slot (low 32 bits, 0 when empty) and a
 /// count of pushes and pops (high 32 bits), so a pop never mistakes a top that was
-/// popped and pushed back meanwhile for an unchanged one. No thread-local state:
-/// thread-locals cost a call each in a shared library.
-static FREE_TOP: AtomicU64 = AtomicU64::new(0);
+/// popped and pushed back meanwhile for an unchanged one. Alone on its cache line.
+#[repr(align(128))]
+struct FreeList(AtomicU64);
+
+/// Free lists, one per thread as far as possible: a thread uses the one its stack
+/// address selects (threads' stacks lie megabytes apart), so a thread that issues and
+/// retires tickets (a sender, a receiver) never shares a cache line with another doing
+/// the same. No thread-local state: in a shared library each access to one is a call.
+const SHARDS: usize = 64;
+static FREE: [FreeList; SHARDS] = [const { FreeList(AtomicU64::new(0)) }; SHARDS];
+
+/// The free list of the calling thread (by its stack address).
+#[inline]
+fn my_list() -> &'static AtomicU64 {
+    let marker = 0u8;
+    let addr = std::ptr::addr_of!(marker) as usize;
+    // Thread stacks are at least 64 KiB apart; hash the bits above that.
+    let x = (addr >> 16).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    &FREE[(x >> 58) % SHARDS].0
+}
 
 /// The chunk holding a slot (the slot exists).
 fn chunk(slot: u32) -> (&'static Chunk, usize) {
@@ -57,12 +91,25 @@ fn entry(slot: u32) -> &'static AtomicU64 {
     &c.generation[i]
 }
 
-/// A slot never used before, making its chunk if needed; None when the table is full.
-fn new_slot() -> Option<u32> {
+/// A group of slots never used before, making their chunk if needed: the first is
+/// returned, the rest go to `list`. None when the table is full.
+fn new_slots(list: &AtomicU64) -> Option<u32> {
     if USED.load(Ordering::Relaxed) as usize >= MAX_CHUNKS * CHUNK {
         return None;
     }
-    let slot = USED.fetch_add(1, Ordering::Relaxed).checked_add(1)?;
+    let first = USED.fetch_add(GROUP, Ordering::Relaxed).checked_add(1)?;
+    if first as usize - 1 + GROUP as usize > MAX_CHUNKS * CHUNK {
+        return None;
+    }
+    make_chunk_of(first)?;
+    for slot in first + 1..first + GROUP {
+        push(list, slot);
+    }
+    Some(first)
+}
+
+/// Makes sure the chunk holding `slot` exists.
+fn make_chunk_of(slot: u32) -> Option<()> {
     let index = slot as usize - 1;
     let cell = CHUNKS.get(index / CHUNK)?;
     if cell.load(Ordering::Acquire).is_null() {
@@ -83,36 +130,84 @@ fn new_slot() -> Option<u32> {
             drop(unsafe { Box::from_raw(fresh) });
         }
     }
-    Some(slot)
+    Some(())
 }
 
-fn take_slot() -> Option<u32> {
-    let mut top = FREE_TOP.load(Ordering::Acquire);
+/// Pops a slot from a free list.
+fn pop(list: &AtomicU64) -> Option<u32> {
+    let mut top = list.load(Ordering::Acquire);
     loop {
         let slot = top as u32;
         if slot == 0 {
-            return new_slot();
+            return None;
         }
         let (c, i) = chunk(slot);
         let next = c.next_free[i].load(Ordering::Relaxed);
         let popped = ((top >> 32).wrapping_add(1) << 32) | next as u64;
-        match FREE_TOP.compare_exchange_weak(top, popped, Ordering::AcqRel, Ordering::Acquire) {
+        match list.compare_exchange_weak(top, popped, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => return Some(slot),
             Err(now) => top = now,
         }
     }
 }
 
+fn take_slot() -> Option<u32> {
+    let mine = my_list();
+    if let Some(slot) = pop(mine) {
+        return Some(slot);
+    }
+    // Before growing the table, take one freed by threads that retire more than they
+    // issue (a receiver closing what a sender made).
+    FREE.iter()
+        .filter(|l| !std::ptr::eq(&l.0, mine))
+        .find_map(|l| pop(&l.0))
+        .or_else(|| new_slots(mine))
+}
+
 fn give_slot(slot: u32) {
+    push(my_list(), slot);
+}
+
+fn push(list: &AtomicU64, slot: u32) {
     let (c, i) = chunk(slot);
-    let mut top = FREE_TOP.load(Ordering::Relaxed);
+    let mut top = list.load(Ordering::Relaxed);
     loop {
         c.next_free[i].store(top as u32, Ordering::Relaxed);
         let pushed = ((top >> 32).wrapping_add(1) << 32) | slot as u64;
-        match FREE_TOP.compare_exchange_weak(top, pushed, Ordering::Release, Ordering::Relaxed) {
+        match list.compare_exchange_weak(top, pushed, Ordering::Release, Ordering::Relaxed) {
             Ok(_) => return,
             Err(now) => top = now,
         }
+    }
+}
+
+/// A slot a pooled payload block keeps for life (0 when the table is full). Its
+/// generation is even while no `zmq_msg_t` holds the block: `Ticket::claim` makes it
+/// odd, retiring makes it even again. Small messages then need no free-list traffic
+/// per message: one atomic operation to claim, one to retire.
+pub fn block_slot() -> BlockSlot {
+    match take_slot() {
+        Some(slot) => {
+            let g = entry(slot);
+            // A slot last used by a ticket may be odd; moving it on also makes any
+            // stale copy of that ticket invalid.
+            if g.load(Ordering::Relaxed) & 1 == 1 {
+                g.fetch_add(1, Ordering::AcqRel);
+            }
+            BlockSlot {
+                slot,
+                word: Some(g),
+            }
+        }
+        None => BlockSlot::default(),
+    }
+}
+
+/// A block that had a slot goes back to the allocator: the slot returns to the free
+/// lists (no `zmq_msg_t` holds the block: its generation is even).
+pub fn release_block_slot(block: BlockSlot) {
+    if block.slot != 0 {
+        give_slot(block.slot);
     }
 }
 
@@ -120,28 +215,77 @@ impl Ticket {
     /// A new ticket (none when the table is full, which only loses the check).
     pub fn issue() -> Ticket {
         match take_slot() {
-            Some(slot) => Ticket {
-                slot,
-                generation: entry(slot).load(Ordering::Acquire),
-            },
+            Some(slot) => {
+                let word = entry(slot);
+                Ticket {
+                    word: Some(word),
+                    generation: word.load(Ordering::Acquire),
+                    slot,
+                }
+            }
             None => Ticket::default(),
+        }
+    }
+
+    /// The ticket of a block's own slot for a payload just made, which nothing else can
+    /// hold yet: a plain store claims it (no read-modify-write on the send path).
+    #[inline]
+    pub fn claim_fresh(block: BlockSlot) -> Option<Ticket> {
+        let g = block.word?;
+        let now = g.load(Ordering::Acquire);
+        if now & 1 == 1 {
+            return Ticket::claim(block);
+        }
+        g.store(now + 1, Ordering::Release);
+        Some(Ticket {
+            word: Some(g),
+            generation: now + 1,
+            slot: 0,
+        })
+    }
+
+    /// The ticket of a pooled block's own slot, if no other `zmq_msg_t` holds the block
+    /// under it now (a second holder, a `zmq_msg_copy` or a message fanned out to
+    /// several sockets, takes a ticket of its own).
+    #[inline]
+    pub fn claim(block: BlockSlot) -> Option<Ticket> {
+        let g = block.word?;
+        let mut now = g.load(Ordering::Acquire);
+        loop {
+            if now & 1 == 1 {
+                return None;
+            }
+            match g.compare_exchange_weak(now, now + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    return Some(Ticket {
+                        word: Some(g),
+                        generation: now + 1,
+                        slot: 0,
+                    })
+                }
+                Err(seen) => now = seen,
+            }
         }
     }
 
     /// False when the ticket was retired (the `zmq_msg_t` is a stale copy).
     #[inline]
     pub fn is_valid(self) -> bool {
-        self.slot == 0 || entry(self.slot).load(Ordering::Acquire) == self.generation
+        self.word
+            .is_none_or(|w| w.load(Ordering::Acquire) == self.generation)
     }
 
     /// Retires the ticket; false when it was already retired (a stale copy).
     #[inline]
     pub fn retire(self) -> bool {
-        self.slot == 0 || self.retire_slot()
+        self.word.is_none() || self.retire_slot()
     }
 
     fn retire_slot(self) -> bool {
-        let retired = entry(self.slot)
+        let Some(word) = self.word else {
+            return true;
+        };
+        let retired = word
             .compare_exchange(
                 self.generation,
                 self.generation.wrapping_add(1),
@@ -149,7 +293,7 @@ impl Ticket {
                 Ordering::Acquire,
             )
             .is_ok();
-        if retired {
+        if retired && self.slot != 0 {
             give_slot(self.slot);
         }
         retired
@@ -174,6 +318,24 @@ mod tests {
         assert!(!copy.is_valid());
         assert!(second.retire());
         assert!(Ticket::default().is_valid());
+    }
+
+    #[test]
+    fn a_block_slot_serves_one_holder_at_a_time() {
+        let slot = block_slot();
+        let first = Ticket::claim(slot).unwrap();
+        assert!(first.is_valid());
+        assert!(
+            Ticket::claim(slot).is_none(),
+            "a second holder takes its own ticket"
+        );
+        let stale = first;
+        assert!(first.retire());
+        assert!(!stale.is_valid() && !stale.retire());
+        let second = Ticket::claim(slot).unwrap();
+        assert!(second.is_valid() && !stale.is_valid());
+        assert!(second.retire());
+        release_block_slot(slot);
     }
 
     #[test]

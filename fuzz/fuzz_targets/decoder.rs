@@ -5,7 +5,10 @@
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use zmq::zmtp::{Engine, EngineConfig};
+use zmq::fuzzing::{Engine, EngineConfig};
+
+#[path = "common.rs"]
+mod common;
 
 fn engine(socket_type: i32, now: Instant) -> Engine {
     Engine::new(
@@ -24,9 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let mut peer = engine(zmq::abi::ZMQ_ROUTER, now);
     // Handshake the two engines in memory.
     for _ in 0..8 {
-        let out = ours.output_all();
+        let out = common::output_all(&mut ours);
         peer.receive(&out, now);
-        let back = peer.output_all();
+        let back = common::output_all(&mut peer);
         ours.receive(&back, now);
     }
     while ours.poll_event().is_some() {}
@@ -36,19 +39,3 @@ fuzz_target!(|data: &[u8]| {
     ours.receive(data, now);
     while ours.poll_event().is_some() {}
 });
-
-trait Drain {
-    fn output_all(&mut self) -> Vec<u8>;
-}
-
-impl Drain for Engine {
-    fn output_all(&mut self) -> Vec<u8> {
-        let mut all = Vec::new();
-        while self.output_len() > 0 {
-            let chunk = self.output().to_vec();
-            self.consume_output(chunk.len());
-            all.extend_from_slice(&chunk);
-        }
-        all
-    }
-}

@@ -5,7 +5,10 @@
 use std::time::Instant;
 
 use libfuzzer_sys::fuzz_target;
-use zmq::zmtp::{Engine, EngineConfig};
+use zmq::fuzzing::{Engine, EngineConfig};
+
+#[path = "common.rs"]
+mod common;
 
 fuzz_target!(|data: &[u8]| {
     let now = Instant::now();
@@ -17,10 +20,5 @@ fuzz_target!(|data: &[u8]| {
         },
         now,
     );
-    // Split the input the way reads might: first byte says where.
-    let cut = data.first().map_or(0, |&b| b as usize).min(data.len());
-    engine.receive(&data[..cut], now);
-    engine.receive(&data[cut..], now);
-    while engine.poll_event().is_some() {}
-    engine.handle_timeout(now);
+    common::feed(&mut engine, &[], data, now);
 });

@@ -157,13 +157,12 @@ pub fn msg<'a>(p: *const zmq_msg_t) -> ZResult<&'a mut Msg> {
 /// Gives a message just stored into a `zmq_msg_t` its ticket (in place: a message is
 /// 64 bytes, not worth copying around).
 #[inline]
-fn ticket_in_place(m: &mut Msg) {
-    if m.has_shared_payload() {
-        m.replace_ticket(Ticket::issue());
-    }
+fn ticket_in_place(m: &mut Msg, fresh: bool) {
+    m.issue_ticket(fresh);
 }
 
-/// Stores a new message into a `zmq_msg_t` (whatever it held is overwritten, not dropped).
+/// Stores a message just made into a `zmq_msg_t` (whatever it held is overwritten, not
+/// dropped): nothing else holds its payload yet.
 pub fn put_msg(p: *mut zmq_msg_t, m: Msg) -> ZResult<()> {
     if p.is_null() {
         return Err(Errno::EFAULT);
@@ -171,7 +170,8 @@ pub fn put_msg(p: *mut zmq_msg_t, m: Msg) -> ZResult<()> {
     // SAFETY: zmq_msg_t is 64 bytes aligned to 8, enough for a Msg (asserted in msg.rs).
     unsafe {
         std::ptr::write(p as *mut Msg, m);
-        ticket_in_place(&mut *(p as *mut Msg));
+        // Every message put here was just made (init, init_size, init_data...).
+        ticket_in_place(&mut *(p as *mut Msg), true);
     }
     Ok(())
 }
@@ -181,7 +181,7 @@ pub fn put_msg(p: *mut zmq_msg_t, m: Msg) -> ZResult<()> {
 pub fn store_msg(slot: &mut Msg, m: Msg) {
     slot.replace_ticket(Ticket::default()).retire();
     *slot = m;
-    ticket_in_place(slot);
+    ticket_in_place(slot, false);
 }
 
 /// Drops the message in a `zmq_msg_t` and marks it closed. A copy made by value of a

@@ -36,7 +36,7 @@ use parking_lot::Mutex;
 use crate::error::{Errno, ZResult};
 use crate::monitor::MonitorSlot;
 use crate::options::Options;
-use crate::pipe::{PipeAcceptor, PipeEvent, PipeOwner};
+use crate::pipe::{PipeAcceptor, PipeEnd, PipeEvent, PipeOwner};
 use crate::signal::{Signal, Wake};
 
 pub(crate) use session::{session_pipe, SessionPipe};
@@ -53,6 +53,16 @@ pub(crate) struct SocketLink {
     pub(crate) monitor: MonitorSlot,
     /// The application called zmq_disconnect on the socket (RECONNECT_STOP_AFTER_DISCONNECT).
     pub(crate) disconnected: Arc<AtomicBool>,
+    /// How a handshake reaches the context's ZAP handler (None: never).
+    pub(crate) zap: Option<Arc<dyn ZapConnector>>,
+}
+
+/// How a session reaches the ZAP handler (RFC 27) bound in its context at
+/// `inproc://zeromq.zap.01`, without the I/O layer knowing contexts or sockets.
+pub(crate) trait ZapConnector: Send + Sync {
+    /// A new pipe to the handler: the session's end, already attached to `owner` and
+    /// its (empty) routing id sent; None when no handler is bound.
+    fn connect_zap(&self, owner: Arc<dyn PipeOwner>) -> Option<PipeEnd>;
 }
 
 /// Work for an I/O thread.

@@ -32,7 +32,7 @@ use crate::abi::*;
 use crate::monitor::Endpoints;
 use crate::msg::{Msg, Properties};
 use crate::pipe::{network_pipe_pair, PeerInfo, PipeEnd, PipeEvent, PipeOwner};
-use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox};
+use crate::zmtp::{CloseKind, Engine, EngineConfig, EngineEvent, Inbox, Security, ZapRequest};
 
 /// Bytes read from a connection per call.
 const READ_CHUNK: usize = 64 * 1024;
@@ -234,6 +234,10 @@ pub(crate) struct Session {
     done: bool,
     /// The deadline this session has in the loop's timer heap.
     pub(crate) scheduled: Option<Instant>,
+    /// The pipe to the ZAP handler, while a handshake of this session uses it.
+    zap: Option<PipeEnd>,
+    /// Parts of a ZAP reply read so far.
+    zap_parts: Vec<Msg>,
 }
 
 impl Session {
@@ -273,6 +277,8 @@ impl Session {
             closing: None,
             done: false,
             scheduled: None,
+            zap: None,
+            zap_parts: Vec::new(),
         }
     }
 
@@ -399,8 +405,20 @@ impl Session {
         }
     }
 
-    /// Something happened at the socket's end of the pipe.
+    /// Something happened at the socket's end of the pipe (or at the ZAP handler's).
     pub(crate) fn on_pipe(&mut self, io: &mut Io<'_>, event: PipeEvent) {
+        if let Some(zap_id) = self.zap.as_ref().map(|p| p.id) {
+            match event {
+                PipeEvent::ReadActivated(id) if id == zap_id => return self.read_zap(io),
+                PipeEvent::Terminated(id) if id == zap_id => {
+                    // The handler went away: a pending handshake times out.
+                    self.zap = None;
+                    return;
+                }
+                PipeEvent::WriteActivated(id) | PipeEvent::Hiccup(id) if id == zap_id => return,
+                _ => {}
+            }
+        }
         let Some(pipe_id) = self.pipe.as_ref().map(|p| p.id) else {
             return;
         };
@@ -496,6 +514,7 @@ impl Session {
         }
         self.pipe = None;
         self.pending_out = None;
+        self.zap = None;
     }
 
     /// Ends the session if it was let go and nothing is left to deliver, or nothing
@@ -782,6 +801,17 @@ impl Session {
             heartbeat_timeout_ms: o.heartbeat_timeout,
             heartbeat_ttl_ms: o.heartbeat_ttl_ms(),
             handshake_ivl_ms: o.handshake_ivl,
+            security: Security {
+                mechanism: o.mechanism,
+                as_server: o.as_server,
+                plain_username: o.plain_username.clone(),
+                plain_password: o.plain_password.clone(),
+                curve_public_key: o.curve_public_key,
+                curve_secret_key: o.curve_secret_key.clone(),
+                curve_server_key: o.curve_server_key,
+                zap_domain: o.zap_domain.clone(),
+                zap_enforce_domain: o.zap_enforce_domain,
+            },
             metadata: o
                 .app_metadata
                 .iter()
@@ -923,15 +953,78 @@ impl Session {
                 }
                 // Parts stay in the engine's inbox and go to the pipe in bulk.
                 EngineEvent::Message(_) => {}
+                EngineEvent::Monitor { event, value } => {
+                    let at = conn.at.clone();
+                    self.link.monitor.emit(event, value as u32 as u64, &at);
+                }
+                EngineEvent::ZapRequest(request) => self.zap_request(io, request),
                 EngineEvent::Closed {
                     event, value, kind, ..
                 } => {
+                    if let ConnEngine::Zmtp(e) = &conn.engine {
+                        if !e.farewell().is_empty() {
+                            let _ = conn.stream.write(e.farewell());
+                        }
+                    }
                     // Whole messages that arrived before the error still reach the socket.
                     self.deliver_pending();
                     let detail = (event != 0).then_some((event, value));
                     self.connection_lost(io, detail, kind);
                     return false;
                 }
+            }
+        }
+    }
+
+    /// The handshake asks the ZAP handler: the request goes down a pipe to it (made
+    /// on first use), or the engine learns that no handler is bound.
+    fn zap_request(&mut self, io: &mut Io<'_>, request: ZapRequest) {
+        if self.zap.is_none() {
+            let owner = self.owner.clone();
+            self.zap = self.link.zap.as_ref().and_then(|z| z.connect_zap(owner));
+            self.zap_parts.clear();
+        }
+        let Some(pipe) = self.zap.as_mut() else {
+            if let Some(ConnEngine::Zmtp(e)) = self.conn().map(|c| &mut c.engine) {
+                e.zap_unavailable(io.now);
+            }
+            return;
+        };
+        let n = request.len();
+        for (i, frame) in request.into_iter().enumerate() {
+            let mut part = Msg::from_slice(&frame);
+            part.set_more(i + 1 < n);
+            pipe.write(part);
+        }
+        // Looking now arms the wake-up for the reply.
+        self.read_zap(io);
+    }
+
+    /// Reads the ZAP handler's reply; a whole one goes to the engine.
+    fn read_zap(&mut self, io: &mut Io<'_>) {
+        loop {
+            let Some(pipe) = self.zap.as_mut() else {
+                return;
+            };
+            let Some(part) = pipe.read() else {
+                return;
+            };
+            let last = !part.more();
+            // A reply longer than libzmq reads is malformed; keep one part too many
+            // for the engine to see that, and no more.
+            if self.zap_parts.len() <= 7 {
+                self.zap_parts.push(part);
+            }
+            if !last {
+                continue;
+            }
+            let parts = std::mem::take(&mut self.zap_parts);
+            let Some(ConnEngine::Zmtp(engine)) = self.conn().map(|c| &mut c.engine) else {
+                continue;
+            };
+            engine.zap_reply(&parts, io.now);
+            if self.handle_engine_events(io) {
+                self.flush(io);
             }
         }
     }
@@ -1106,6 +1199,9 @@ impl Session {
         };
         // No direct write may reach the socket once it is closed.
         self.direct.detach();
+        // A ZAP request of this connection is moot; the next one gets a new pipe.
+        self.zap = None;
+        self.zap_parts.clear();
         let fd = conn.stream.raw_fd();
         transport::deregister(io.registry, fd);
         if let Some((event, value)) = detail {

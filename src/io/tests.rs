@@ -83,6 +83,7 @@ impl Harness {
             options: Arc::new(options),
             monitor,
             disconnected: Arc::new(AtomicBool::new(false)),
+            zap: None,
         }
     }
 

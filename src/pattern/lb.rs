@@ -65,7 +65,9 @@ impl LoadBalance {
                     pipe.write(std::mem::take(msg));
                     self.more = more;
                     if !more {
-                        self.current += 1;
+                        // Wrapped at once, as libzmq does: a pipe attached now comes
+                        // after the others, not next.
+                        self.current = (self.current + 1) % self.active.len();
                     }
                     return Ok(Some(id));
                 }

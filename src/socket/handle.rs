@@ -30,9 +30,10 @@ const TAG_DEAD: u32 = 0xdead_ecaf;
 static CLOSED: Quarantine<SocketHandle> = Quarantine::new(65536);
 
 /// The record behind a socket handle. `repr(C)`: the state word comes first, so the
-/// first `int` of a handle is the (negative) tag. A cache line of its own, so the hot
-/// lock word never shares a line with another socket's.
-#[repr(C, align(64))]
+/// first `int` of a handle is the (negative) tag. Two cache lines of its own (the unit
+/// the adjacent-line prefetcher moves), so the hot lock word never shares a line with
+/// another socket's.
+#[repr(C, align(128))]
 pub struct SocketHandle {
     state: AtomicU64,
     core: Mutex<Option<Box<SocketCore>>>,

@@ -9,7 +9,7 @@ pub const CAPABILITIES: &[(&str, bool)] = &[
     ("pgm", false),
     ("tipc", false),
     ("norm", false),
-    ("curve", false),
+    ("curve", true),
     ("gssapi", false),
     ("vmci", false),
     // The draft API is always exported, whatever the header shows.
@@ -38,9 +38,8 @@ mod tests {
         assert!(has(b"draft"));
         assert!(has(b"ipc"));
         assert!(has(b"udp"));
-        for name in [
-            "pgm", "tipc", "norm", "curve", "gssapi", "vmci", "ws", "wss",
-        ] {
+        assert!(has(b"curve"));
+        for name in ["pgm", "tipc", "norm", "gssapi", "vmci", "ws", "wss"] {
             assert!(!has(name.as_bytes()), "{name}");
         }
     }

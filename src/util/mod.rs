@@ -3,6 +3,7 @@
 pub mod capability;
 pub mod clock;
 pub mod quarantine;
+pub mod secret;
 pub mod strerror;
 pub mod thread;
 pub mod timers;

@@ -89,10 +89,23 @@ pub(crate) fn ready_body(
     metadata: &[(String, Vec<u8>)],
 ) -> Vec<u8> {
     let mut body = READY.to_vec();
+    put_basic_properties(&mut body, socket_type, routing_id, metadata);
+    body
+}
+
+/// Appends the properties every handshake announces (READY, PLAIN's INITIATE, the
+/// metadata inside CURVE's INITIATE and READY): Socket-Type, Identity, then the
+/// application metadata as `ready_body` describes.
+pub(crate) fn put_basic_properties(
+    body: &mut Vec<u8>,
+    socket_type: i32,
+    routing_id: &[u8],
+    metadata: &[(String, Vec<u8>)],
+) {
     let name = socket_type_name(socket_type).unwrap_or("");
-    put_property(&mut body, PROP_SOCKET_TYPE.as_bytes(), name.as_bytes());
+    put_property(body, PROP_SOCKET_TYPE.as_bytes(), name.as_bytes());
     if sends_identity(socket_type) {
-        put_property(&mut body, PROP_IDENTITY.as_bytes(), routing_id);
+        put_property(body, PROP_IDENTITY.as_bytes(), routing_id);
     }
     let mut app: Vec<&(String, Vec<u8>)> =
         metadata.iter().filter(|(k, _)| k.len() <= 255).collect();
@@ -103,9 +116,8 @@ pub(crate) fn ready_body(
             .iter()
             .position(|&b| b == 0)
             .map_or(&v[..], |nul| &v[..nul]);
-        put_property(&mut body, k.as_bytes(), v);
+        put_property(body, k.as_bytes(), v);
     }
-    body
 }
 
 /// Splits a metadata block into (name, value) pairs; None when it is malformed (a

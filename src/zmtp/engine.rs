@@ -13,8 +13,9 @@ use crate::msg::{flags, Metadata, Msg, Properties};
 use super::codec::{self, DecodeError, Decoder, Framing, WIRE_COMMAND, WIRE_MORE};
 use super::command;
 use super::inbox::Inbox;
-use super::mechanism::{self, Local, Mechanism};
+use super::mechanism::{self, Local, Mechanism, Security};
 use super::output::{OutQueue, ZERO_COPY_MIN};
+use super::zap::{self, ZapRequest};
 
 /// Size of the signature: 0xFF, 8 bytes, 0x7F.
 const SIGNATURE_LEN: usize = 10;
@@ -27,6 +28,9 @@ const V3_GREETING_LEN: usize = 64;
 pub const OUTPUT_LIMIT: usize = 1024 * 1024;
 /// The errno reported with a handshake timeout (what libzmq's last read left behind).
 const HANDSHAKE_TIMEOUT_ERRNO: i32 = libc::EAGAIN;
+/// The flags a mechanism's `encode` carries inside its box (libzmq's message flags).
+const MSG_MORE: u8 = 0x01;
+const MSG_COMMAND: u8 = 0x02;
 
 /// What a connection's engine needs to know of its socket.
 #[derive(Debug, Clone)]
@@ -49,8 +53,11 @@ pub struct EngineConfig {
     pub handshake_ivl_ms: i32,
     /// ZMQ_METADATA "X-..." properties to put in READY.
     pub metadata: Vec<(String, Vec<u8>)>,
-    /// The Peer-Address property of received messages (empty: none).
+    /// The Peer-Address property of received messages (empty: none); also the
+    /// address a ZAP request names.
     pub peer_address: String,
+    /// The security mechanism and its keys, and ZAP.
+    pub security: Security,
 }
 
 impl Default for EngineConfig {
@@ -65,6 +72,7 @@ impl Default for EngineConfig {
             handshake_ivl_ms: 30_000,
             metadata: Vec::new(),
             peer_address: String::new(),
+            security: Security::default(),
         }
     }
 }
@@ -120,6 +128,12 @@ pub enum EngineEvent {
     /// One incoming message part (user data), with MORE as sent; carries the connection
     /// metadata (Socket-Type, Identity, Peer-Address, X- properties) for ZMTP 3.x peers.
     Message(Msg),
+    /// The handshake asks the ZAP handler: send these parts as one message on a pipe
+    /// to the handler at `inproc://zeromq.zap.01`, then call `zap_reply` with the
+    /// answer, or `zap_unavailable` when no handler is bound.
+    ZapRequest(ZapRequest),
+    /// A monitor event to emit now (a ZAP refusal), with its value.
+    Monitor { event: i32, value: i32 },
     /// The connection must close. `event` is the monitor event to emit before
     /// ZMQ_EVENT_DISCONNECTED, with `value`; 0 means none (a plain disconnect).
     Closed {
@@ -156,6 +170,12 @@ pub struct Engine {
     peer_address: String,
     source_fd: Option<i32>,
     mechanism: Box<dyn Mechanism>,
+    /// A mechanism or a ZAP domain is set: ZMTP 1.0/2.0 peers are refused.
+    zap_enabled: bool,
+    /// A ZAP request is out and its reply not in.
+    awaiting_zap: bool,
+    /// What was left of our greeting when the greeting itself was refused.
+    farewell: Vec<u8>,
 
     phase: Phase,
     greeting: [u8; V3_GREETING_LEN],
@@ -204,6 +224,7 @@ impl Engine {
                 ms(cfg.heartbeat_timeout_ms)
             }
         });
+        let mechanism = mechanism::for_options(&cfg.security, &cfg.peer_address);
         let mut e = Engine {
             socket_type: cfg.socket_type,
             routing_id: cfg.routing_id,
@@ -214,7 +235,10 @@ impl Engine {
             app_metadata: cfg.metadata,
             peer_address: cfg.peer_address,
             source_fd: None,
-            mechanism: mechanism::for_options(),
+            mechanism,
+            zap_enabled: cfg.security.zap_enabled(),
+            awaiting_zap: false,
+            farewell: Vec::new(),
             phase: Phase::Greeting,
             greeting: [0; V3_GREETING_LEN],
             greeting_len: 0,
@@ -304,7 +328,7 @@ impl Engine {
                 Phase::Handshake | Phase::Identity | Phase::Active
             )
         {
-            if self.phase == Phase::Active {
+            if self.phase == Phase::Active && self.mechanism.transparent() {
                 // Whole data frames go straight to the inbox.
                 while let Some((start, end, more)) = self.decoder.whole_data_frame(data, *pos) {
                     self.decoder.took_frame(end - start);
@@ -369,20 +393,26 @@ impl Engine {
                     let t = self.socket_type as u8;
                     self.out.buf().push(t);
                 } else {
+                    let as_server = u8::from(self.mechanism.as_server());
                     let buf = self.out.buf();
                     buf.push(1);
                     buf.extend_from_slice(self.mechanism.name());
-                    buf.extend_from_slice(&[0; 32]);
+                    buf.push(as_server);
+                    buf.extend_from_slice(&[0; 31]);
                     self.greeting_need = V3_GREETING_LEN;
                 }
             }
             if self.greeting_len == self.greeting_need {
-                self.greeting_done();
+                self.greeting_done(now);
             }
         }
     }
 
     fn start_unversioned(&mut self, now: Instant) {
+        if self.zap_enabled {
+            self.refuse_legacy();
+            return;
+        }
         self.unversioned = true;
         self.version = Some(Version::Zmtp10);
         self.decoder = Decoder::new(Framing::V1, self.maxmsgsize);
@@ -401,25 +431,82 @@ impl Engine {
         self.phase = Phase::Identity;
     }
 
-    /// Queues the handshake commands the mechanism has ready.
-    fn send_handshake_commands(&mut self) {
+    /// As libzmq: with a mechanism or a ZAP domain set, a ZMTP 1.0/2.0 peer (which
+    /// could not be authenticated) is dropped as a protocol error.
+    fn refuse_legacy(&mut self) {
+        self.close(
+            0,
+            0,
+            "ZMTP 1.0/2.0 peer refused: security is on",
+            CloseKind::Protocol,
+        );
+    }
+
+    /// Moves the handshake on: queues the commands the mechanism has ready, passes on
+    /// its events and ZAP request, and completes the handshake once it is ready.
+    fn advance_handshake(&mut self, now: Instant) {
+        if self.phase != Phase::Handshake {
+            return;
+        }
         loop {
             let local = Local {
                 socket_type: self.socket_type,
                 routing_id: &self.routing_id,
                 metadata: &self.app_metadata,
             };
-            let Some(body) = self.mechanism.next_command(&local) else {
-                break;
-            };
-            self.queue_command(&body);
+            match self.mechanism.next_command(&local) {
+                Ok(Some(body)) => self.queue_raw_command(&body),
+                Ok(None) => break,
+                Err(f) => {
+                    self.close(f.event, f.value, f.reason, CloseKind::Protocol);
+                    return;
+                }
+            }
+        }
+        while let Some((event, value)) = self.mechanism.take_event() {
+            self.events.push_back(EngineEvent::Monitor { event, value });
+        }
+        if let Some(request) = self.mechanism.take_zap_request() {
+            self.awaiting_zap = true;
+            self.events.push_back(EngineEvent::ZapRequest(request));
+        }
+        if self.mechanism.is_ready() {
+            self.handshake_complete(now);
         }
     }
 
-    fn greeting_done(&mut self) {
+    /// The ZAP handler answered the request of `EngineEvent::ZapRequest`: the parts of
+    /// its reply message.
+    pub fn zap_reply(&mut self, parts: &[Msg], now: Instant) {
+        if self.phase != Phase::Handshake || !self.awaiting_zap {
+            return;
+        }
+        self.awaiting_zap = false;
+        let outcome = zap::parse_reply(self.socket_type, parts)
+            .and_then(|reply| self.mechanism.zap_reply(reply));
+        match outcome {
+            Ok(()) => self.advance_handshake(now),
+            Err(f) => self.close(f.event, f.value, f.reason, CloseKind::Protocol),
+        }
+    }
+
+    /// No ZAP handler is bound for the request of `EngineEvent::ZapRequest`.
+    pub fn zap_unavailable(&mut self, now: Instant) {
+        if self.phase != Phase::Handshake || !self.awaiting_zap {
+            return;
+        }
+        self.awaiting_zap = false;
+        match self.mechanism.zap_unavailable() {
+            Ok(()) => self.advance_handshake(now),
+            Err(f) => self.close(f.event, f.value, f.reason, CloseKind::Protocol),
+        }
+    }
+
+    fn greeting_done(&mut self, now: Instant) {
         let revision = self.greeting[SIGNATURE_LEN];
         let minor = self.greeting[SIGNATURE_LEN + 1];
         match revision {
+            0 | 1 if self.zap_enabled => self.refuse_legacy(),
             0 | 1 => {
                 // Byte 11 of a ZMTP 1.0/2.0 greeting is the peer's socket type.
                 self.peer_socket_type = i32::from(minor);
@@ -450,8 +537,19 @@ impl Engine {
                     );
                     return;
                 }
-                self.send_handshake_commands();
+                // Two servers would each wait for the other's HELLO until the
+                // handshake times out (libzmq waits); we say so at once.
+                if self.mechanism.as_server() && self.greeting[32] & 0x01 != 0 {
+                    self.close(
+                        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                        ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
+                        "both peers are servers",
+                        CloseKind::Protocol,
+                    );
+                    return;
+                }
                 self.phase = Phase::Handshake;
+                self.advance_handshake(now);
             }
         }
     }
@@ -475,6 +573,17 @@ impl Engine {
                 }
             }
             Phase::Active => {
+                let msg = if self.mechanism.transparent() {
+                    msg
+                } else {
+                    match self.mechanism.decode(msg) {
+                        Ok(m) => m,
+                        Err(f) => {
+                            self.close(f.event, f.value, f.reason, CloseKind::Protocol);
+                            return;
+                        }
+                    }
+                };
                 if msg.is_command() {
                     if self.version.is_some_and(Version::has_handshake) {
                         self.command(msg, now);
@@ -490,6 +599,11 @@ impl Engine {
 
     /// A frame during the mechanism's handshake.
     fn handshake_frame(&mut self, msg: Msg, now: Instant) {
+        if self.mechanism.is_failed() {
+            // The handshake already failed (ERROR sent): nothing more is taken.
+            self.close(0, 0, "input after a failed handshake", CloseKind::Protocol);
+            return;
+        }
         let local = Local {
             socket_type: self.socket_type,
             routing_id: &self.routing_id,
@@ -500,15 +614,13 @@ impl Engine {
             self.close(f.event, f.value, f.reason, CloseKind::Protocol);
             return;
         }
-        self.send_handshake_commands();
-        if self.mechanism.is_ready() {
-            self.handshake_complete(now);
-        }
+        self.advance_handshake(now);
     }
 
     /// The mechanism is done: the peer's properties become the connection metadata.
     fn handshake_complete(&mut self, now: Instant) {
         let props = self.mechanism.peer_properties();
+        let zap_props = self.mechanism.zap_properties();
         let mut peer_type = -1;
         let mut peer_id: &[u8] = &[];
         for (name, value) in &props {
@@ -532,10 +644,11 @@ impl Engine {
                 pairs.push(("__fd".to_string(), fd.to_string().into_bytes()));
             }
         }
-        // As in a map filled by insertion: the first value of a name stays.
+        // As in a map filled by insertion: the first value of a name stays. What the
+        // ZAP handler said (User-Id...) goes before what the peer announced.
         let mut seen: std::collections::HashSet<String> =
             pairs.iter().map(|(k, _)| k.clone()).collect();
-        for (name, value) in props {
+        for (name, value) in zap_props.into_iter().chain(props) {
             if seen.insert(name.clone()) {
                 pairs.push((name, value));
             }
@@ -659,15 +772,33 @@ impl Engine {
         self.inbox.push(msg);
     }
 
-    fn queue_command(&mut self, body: &[u8]) {
+    /// Queues a handshake command, as it is.
+    fn queue_raw_command(&mut self, body: &[u8]) {
         let buf = self.out.buf();
         codec::v2_header(buf, WIRE_COMMAND, body.len());
         buf.extend_from_slice(body);
     }
 
+    /// Queues a command of an established connection (PING, PONG): boxed like any
+    /// frame when the mechanism encrypts.
+    fn queue_command(&mut self, body: &[u8]) {
+        if self.phase == Phase::Active && !self.mechanism.transparent() {
+            self.mechanism.encode(self.out.buf(), MSG_COMMAND, &[body]);
+        } else {
+            self.queue_raw_command(body);
+        }
+    }
+
     fn close(&mut self, event: i32, value: i32, reason: &'static str, kind: CloseKind) {
         if self.phase == Phase::Closed {
             return;
+        }
+        if self.phase == Phase::Greeting {
+            // Refused at the greeting: the rest of our greeting still tells the peer
+            // why (its own check fails rather than its read).
+            let mut slices = [IoSlice::new(&[]); 4];
+            let n = self.out.slices(&mut slices);
+            self.farewell = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
         }
         self.phase = Phase::Closed;
         self.out.clear();
@@ -687,7 +818,9 @@ impl Engine {
     /// yet, or one that has not finished): failures then report
     /// ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL. ZMTP 1.0/2.0 peers never leave that state.
     fn handshaking(&self) -> bool {
-        self.phase != Phase::Active || !self.version.is_some_and(Version::has_handshake)
+        let failed = self.phase == Phase::Handshake && self.mechanism.is_failed();
+        !failed
+            && (self.phase != Phase::Active || !self.version.is_some_and(Version::has_handshake))
     }
 
     /// The transport failed (`errno`: EPIPE for end of stream, ECONNRESET...): queues
@@ -715,6 +848,13 @@ impl Engine {
     /// All queued bytes as slices for a vectored write; returns how many were filled.
     pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
         self.out.slices(slices)
+    }
+
+    /// After a `Closed` at the greeting (mechanism mismatch, a refused older peer):
+    /// the rest of our greeting, worth one non-blocking write before the transport
+    /// closes, so the peer sees the mismatch too.
+    pub fn farewell(&self) -> &[u8] {
+        &self.farewell
     }
 
     /// Total bytes queued for output (`output()` may show only the first part).
@@ -756,10 +896,15 @@ impl Engine {
                     command::CANCEL
                 };
                 let topic = &d[1..];
-                let buf = self.out.buf();
-                codec::v2_header(buf, WIRE_COMMAND, name.len() + topic.len());
-                buf.extend_from_slice(name);
-                buf.extend_from_slice(topic);
+                if self.mechanism.transparent() {
+                    let buf = self.out.buf();
+                    codec::v2_header(buf, WIRE_COMMAND, name.len() + topic.len());
+                    buf.extend_from_slice(name);
+                    buf.extend_from_slice(topic);
+                } else {
+                    self.mechanism
+                        .encode(self.out.buf(), MSG_COMMAND, &[name, topic]);
+                }
             } else {
                 self.encode_data(msg, version, 0);
             }
@@ -789,6 +934,18 @@ impl Engine {
     }
 
     fn encode_data(&mut self, msg: &Msg, version: Version, extra_flags: u8) {
+        if !self.mechanism.transparent() {
+            // Every frame becomes a box: MORE and COMMAND travel inside it.
+            let mut f = 0;
+            if msg.more() {
+                f |= MSG_MORE;
+            }
+            if extra_flags & WIRE_COMMAND != 0 {
+                f |= MSG_COMMAND;
+            }
+            self.mechanism.encode(self.out.buf(), f, &[msg.data()]);
+            return;
+        }
         let len = msg.len();
         let buf = self.out.buf();
         if version == Version::Zmtp10 {
@@ -830,12 +987,16 @@ impl Engine {
             return;
         }
         if self.handshake_deadline.is_some_and(|d| now >= d) {
-            self.close(
-                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-                HANDSHAKE_TIMEOUT_ERRNO,
-                "handshake timed out",
-                CloseKind::Timeout,
-            );
+            // A handshake that already failed (ZAP refused) reports nothing more.
+            let (event, value) = if self.handshaking() {
+                (
+                    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                    HANDSHAKE_TIMEOUT_ERRNO,
+                )
+            } else {
+                (0, 0)
+            };
+            self.close(event, value, "handshake timed out", CloseKind::Timeout);
             return;
         }
         if !self.inbox.is_empty() {

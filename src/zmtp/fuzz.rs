@@ -175,6 +175,9 @@ impl Observed {
                     assert!(e.is_closed());
                     assert!(e.output().is_empty());
                 }
+                EngineEvent::ZapRequest(_) | EngineEvent::Monitor { .. } => {
+                    panic!("NULL without a ZAP domain never asks ZAP")
+                }
             }
         }
     }
@@ -194,6 +197,7 @@ fn run_case(seed: u64) -> Observed {
         handshake_ivl_ms: [0, 30, 1000][rng.below(3)],
         metadata: vec![("X-Case".into(), seed.to_string().into_bytes())],
         peer_address: "fuzz".into(),
+        security: Security::default(),
     };
     let mut e = Engine::new(cfg, t0);
     let mut stream = if rng.below(5) == 0 {

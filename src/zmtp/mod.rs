@@ -36,23 +36,36 @@
 //! - on end of stream or a read/write error call `connection_error(errno)` (EPIPE for
 //!   end of stream) to get the `Closed` libzmq would report.
 //!
-//! The security mechanism sits behind one seam (`mechanism`): NULL today; PLAIN, CURVE
-//! and ZAP plug in there. Not here yet: PLAIN/CURVE and ZAP.
+//! The security mechanism sits behind one seam (`mechanism`): NULL, PLAIN (`plain`)
+//! and CURVE (`curve`). A server that authenticates through ZAP (`zap`) raises
+//! `EngineEvent::ZapRequest`; the I/O layer carries it to the handler and answers
+//! with `Engine::zap_reply` (or `Engine::zap_unavailable` when no handler is bound).
+//! `EngineEvent::Monitor` reports a refusal when it happens, apart from closing.
 
 mod codec;
 mod command;
+mod curve;
 mod engine;
 mod inbox;
 mod mechanism;
 mod output;
+mod plain;
+mod zap;
 
 #[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod security_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 
 pub use engine::{CloseKind, Engine, EngineConfig, EngineEvent, Version};
 pub use inbox::Inbox;
+pub use mechanism::Security;
+pub use zap::ZapRequest;
+
+pub(crate) use curve::{keypair as curve_keypair, public_key as curve_public_key};
+pub(crate) use zap::ZAP_INPROC_NAME;
 
 /// Messages larger than this never take a direct write (the I/O thread sends large
 /// bodies without copying them).

@@ -36,6 +36,8 @@ pub(super) enum Ev {
     Ready(i32, Vec<u8>, Version),
     Msg(Vec<u8>, bool),
     Closed(i32, i32, CloseKind),
+    Zap(Vec<Vec<u8>>),
+    Monitor(i32, i32),
 }
 
 pub(super) fn events(e: &mut Engine) -> Vec<Ev> {
@@ -52,6 +54,8 @@ pub(super) fn events(e: &mut Engine) -> Vec<Ev> {
             EngineEvent::Closed {
                 event, value, kind, ..
             } => Ev::Closed(event, value, kind),
+            EngineEvent::ZapRequest(r) => Ev::Zap(r),
+            EngineEvent::Monitor { event, value } => Ev::Monitor(event, value),
         });
     }
     out
