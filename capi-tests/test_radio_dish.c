@@ -190,6 +190,11 @@ static void udp_exchange (const char *dish_url, const char *radio_url, int v6,
         SET_INT (radio, ZMQ_MULTICAST_LOOP, 0);
     CHECK_RC (zmq_bind (dish, dish_url));
     CHECK_RC (zmq_connect (radio, radio_url));
+    /*  As libzmq: the last endpoint of a udp endpoint is its address alone. */
+    char last[64];
+    size_t len = sizeof last;
+    CHECK_RC (zmq_getsockopt (radio, ZMQ_LAST_ENDPOINT, last, &len));
+    CHECK_STR (last, radio_url + strlen ("udp://"));
     CHECK_RC (zmq_join (dish, "TV"));
     msleep (100);
     if (!loop) {

@@ -3,10 +3,13 @@
 # has tcp (a failure if not), then
 # runs interop/run.py (this library against the real libzmq, both ways) and
 # interop/mock_peers.py (mock ZMTP peers against this library) and
-# interop/wire_attack.py (hostile peers on raw sockets against this library).
+# interop/wire_attack.py (hostile peers on raw sockets against this library) and
+# interop/draft.py (the draft socket types against a drafts build of libzmq, when
+# ZMQ_DRAFT_LIB names one; skipped otherwise).
 #
 # usage: interop/check.sh [LIBDIR]     (default: target/release)
 # Environment: ZMQ_REAL_LIB  the real libzmq.so.5 (default: the system's one)
+#              ZMQ_DRAFT_LIB a libzmq.so.5 built with its draft API (optional)
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,4 +63,6 @@ echo "-- mock ZMTP peers against this library"
 python3 interop/mock_peers.py --lib "$libdir" --peer "$out/peer" || status=1
 echo "-- hostile peers against this library"
 python3 interop/wire_attack.py --lib "$libdir" --peer "$out/peer" || status=1
+echo "-- draft socket types against libzmq's draft API"
+python3 interop/draft.py --lib "$libdir" || status=1
 exit $status

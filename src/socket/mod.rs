@@ -446,7 +446,9 @@ impl SocketCore {
             io,
             bound: bind,
         });
-        self.last_endpoint = addr.to_string();
+        // As libzmq: ZMQ_LAST_ENDPOINT of a udp endpoint is its address alone, without
+        // the "udp://" (it is still unbound or disconnected by the whole endpoint).
+        self.last_endpoint = name.to_string();
         Ok(())
     }
 
