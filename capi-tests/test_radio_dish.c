@@ -149,6 +149,52 @@ static void test_stream (const char *bind_to)
     CHECK_RC (zmq_close (radio));
 }
 
+/*  A DISH reconnecting to a RADIO that restarted joins its groups again. */
+static void test_rejoin_after_reconnect (void)
+{
+    void *radio = SOCKET (ctx, ZMQ_RADIO);
+    void *dish = SOCKET (ctx, ZMQ_DISH);
+    SET_INT (radio, ZMQ_LINGER, 0);
+    SET_INT (dish, ZMQ_RECONNECT_IVL, 20);
+    CHECK_RC (zmq_bind (radio, "tcp://127.0.0.1:*"));
+    char endpoint[64];
+    size_t len = sizeof endpoint;
+    CHECK_RC (zmq_getsockopt (radio, ZMQ_LAST_ENDPOINT, endpoint, &len));
+    CHECK_RC (zmq_join (dish, "TV"));
+    CHECK_RC (zmq_connect (dish, endpoint));
+    for (int round = 0; round < 2; round++) {
+        int got = 0;
+        for (int i = 0; i < 500 && !got; i++) {
+            send_group (radio, "TV", "news");
+            msleep (10);
+            got = (GET_INT (dish, ZMQ_EVENTS) & ZMQ_POLLIN) != 0;
+        }
+        CHECK (got);
+        recv_group (dish, "TV", "news");
+        char buf[16];
+        while (zmq_recv (dish, buf, sizeof buf, ZMQ_DONTWAIT) >= 0) {
+        }
+        if (round == 0) {
+            /*  The RADIO goes and comes back at the same address. */
+            CHECK_RC (zmq_close (radio));
+            radio = SOCKET (ctx, ZMQ_RADIO);
+            SET_INT (radio, ZMQ_LINGER, 0);
+            /*  The old listener closes asynchronously (in libzmq too). */
+            int rc = -1;
+            for (int i = 0; i < 200 && rc != 0; i++) {
+                rc = zmq_bind (radio, endpoint);
+                if (rc != 0) {
+                    CHECK_EQ (errno, EADDRINUSE);
+                    msleep (10);
+                }
+            }
+            CHECK_RC (rc);
+        }
+    }
+    CHECK_RC (zmq_close (dish));
+    CHECK_RC (zmq_close (radio));
+}
+
 /*  A udp port free now (for a DISH to bind). */
 static int free_udp_port (int v6)
 {
@@ -316,6 +362,7 @@ int main (void)
     test_stream ("inproc://radio-dish");
     test_stream ("tcp://127.0.0.1:*");
     test_stream ("ipc://*");
+    test_rejoin_after_reconnect ();
     test_udp_unicast (0);
     if (ipv6_available ())
         test_udp_unicast (1);

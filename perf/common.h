@@ -176,9 +176,32 @@ static inline void perf_term (void *ctx)
         perf_fail ("zmq_ctx_term");
 }
 
+/* With PERF_DRAFT set in the environment, the pair tools use the draft socket
+   types of the same pattern: CLIENT/SERVER for REQ/REP, SCATTER/GATHER for
+   PUSH/PULL (the values zmq.h gives them under ZMQ_BUILD_DRAFT_API; a library
+   without them fails zmq_socket). */
+static inline int perf_type (int type)
+{
+    const char *on = getenv ("PERF_DRAFT");
+    if (!on || !*on || strcmp (on, "0") == 0)
+        return type;
+    switch (type) {
+        case ZMQ_REQ:
+            return 13; /* ZMQ_CLIENT */
+        case ZMQ_REP:
+            return 12; /* ZMQ_SERVER */
+        case ZMQ_PUSH:
+            return 17; /* ZMQ_SCATTER */
+        case ZMQ_PULL:
+            return 16; /* ZMQ_GATHER */
+        default:
+            return type;
+    }
+}
+
 static inline void *perf_socket (void *ctx, int type)
 {
-    void *s = zmq_socket (ctx, type);
+    void *s = zmq_socket (ctx, perf_type (type));
     if (!s)
         perf_fail ("zmq_socket");
     return s;

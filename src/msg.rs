@@ -80,6 +80,20 @@ impl Properties {
             group: None,
         }))
     }
+
+    /// These properties (or none) with a RADIO/DISH group: received messages of one
+    /// group share them, without an allocation per message.
+    pub fn with_group(base: Option<&Properties>, group: CString) -> Properties {
+        Properties(Arc::new(Extras {
+            metadata: base.and_then(|p| p.0.metadata.clone()),
+            group: Some(group),
+        }))
+    }
+
+    /// The group these properties carry.
+    pub fn group(&self) -> Option<&CStr> {
+        self.0.group.as_deref()
+    }
 }
 
 /// Header of a reference-counted payload. Payloads the library allocates follow the

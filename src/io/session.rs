@@ -1251,7 +1251,7 @@ impl Session {
             self.pending_out = None;
             self.skip_rest = false;
             self.identified = false;
-        } else if matches!(o.socket_type, ZMQ_SUB | ZMQ_XSUB) {
+        } else if matches!(o.socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_DISH) {
             if let Some(p) = &self.pipe {
                 // The socket re-sends its subscriptions to the next connection.
                 p.hiccup();

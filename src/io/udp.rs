@@ -28,12 +28,15 @@ use super::session::Io;
 use super::transport;
 use super::SocketLink;
 use crate::error::{Errno, ZResult};
-use crate::msg::Msg;
+use crate::msg::{Msg, Properties};
 use crate::options::Options;
 use crate::pipe::{network_pipe_pair, PipeEnd, PipeEvent, PipeOwner};
 
 /// The largest datagram read (a udp datagram's limit; libzmq reads at most 8 KiB).
 const MAX_DATAGRAM: usize = 64 * 1024;
+/// Datagrams moved per turn of the event loop at most, each way, so a flood on one
+/// endpoint never starves the thread's other rooms; the rest waits for the next turn.
+const PER_TURN: usize = 256;
 
 /// What a udp endpoint does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -364,6 +367,8 @@ pub(crate) struct UdpEndpoint {
     blocked: Option<(Vec<u8>, SocketAddr)>,
     /// DGRAM: the address part of the message being read from the pipe.
     address: Option<Option<SocketAddr>>,
+    /// DISH: the group of the last datagram, shared by the messages of that group.
+    last_group: Option<Properties>,
     done: bool,
     /// The deadline this room has in the loop's timer heap (none ever).
     pub(crate) scheduled: Option<std::time::Instant>,
@@ -387,6 +392,7 @@ impl UdpEndpoint {
             pipe,
             blocked: None,
             address: None,
+            last_group: None,
             done: false,
             scheduled: None,
         }
@@ -423,10 +429,12 @@ impl UdpEndpoint {
     pub(crate) fn on_pipe(&mut self, io: &mut Io<'_>, event: PipeEvent) {
         match event {
             PipeEvent::ReadActivated(_) => self.send_pending(),
+            // Also what `receive` posts itself when it stopped at its quota.
+            PipeEvent::WriteActivated(_) if self.role != Role::Send => self.receive(io),
             PipeEvent::Terminated(_) => {
                 // The socket let go of the pipe: what it sent before goes out.
                 self.pipe.peer_gone = true;
-                self.send_pending();
+                self.send_queued(true);
                 self.end(io);
             }
             PipeEvent::WriteActivated(_) | PipeEvent::Hiccup(_) => {}
@@ -436,7 +444,7 @@ impl UdpEndpoint {
     /// The socket let go (close, unbind, disconnect): what is queued goes out now
     /// (a datagram is never waited for), then the endpoint ends.
     pub(crate) fn let_go(&mut self, io: &mut Io<'_>) {
-        self.send_pending();
+        self.send_queued(true);
         self.end(io);
     }
 
@@ -454,7 +462,14 @@ impl UdpEndpoint {
         let len = MAX_DATAGRAM.min(io.buf.len());
         let buf = &mut io.buf[..len];
         let mut wrote = false;
-        loop {
+        for n in 0.. {
+            if n == PER_TURN {
+                // More may wait (edge-triggered: no new event comes for them): the
+                // next turn goes on.
+                self.owner
+                    .pipe_event(PipeEvent::WriteActivated(self.pipe.peer_id()));
+                break;
+            }
             let (n, from) = match self.socket.recv_from(buf) {
                 Ok(got) => got,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -479,11 +494,22 @@ impl UdpEndpoint {
                     if rest.len() < len {
                         continue;
                     }
-                    let Ok(group) = CString::new(&rest[..len]) else {
-                        continue;
-                    };
+                    let group = &rest[..len];
+                    let same = self
+                        .last_group
+                        .as_ref()
+                        .is_some_and(|p| p.group().is_some_and(|g| g.to_bytes() == group));
+                    if !same {
+                        // A group with a NUL byte can match no group joined: dropped.
+                        let Ok(group) = CString::new(group) else {
+                            continue;
+                        };
+                        self.last_group = Some(Properties::with_group(None, group));
+                    }
                     let mut msg = Msg::from_slice(&rest[len..]);
-                    msg.set_group(Some(group));
+                    if let Some(p) = &self.last_group {
+                        msg.set_properties(p);
+                    }
                     self.pipe.write_unflushed(msg);
                 }
             }
@@ -494,8 +520,13 @@ impl UdpEndpoint {
         }
     }
 
-    /// Sends what the pipe holds, until the socket would block.
+    /// Sends what the pipe holds, until the socket would block (or, unless `all`,
+    /// until this turn's quota).
     fn send_pending(&mut self) {
+        self.send_queued(false);
+    }
+
+    fn send_queued(&mut self, all: bool) {
         if let Some((datagram, to)) = self.blocked.take() {
             if !self.send_one(&datagram, to) {
                 self.blocked = Some((datagram, to));
@@ -503,6 +534,7 @@ impl UdpEndpoint {
             }
         }
         let mut datagram = Vec::with_capacity(256);
+        let mut sent = 0;
         while let Some(msg) = self.pipe.read() {
             let to = match self.role {
                 // A DISH's JOIN and LEAVE stay local.
@@ -536,6 +568,13 @@ impl UdpEndpoint {
             };
             if !self.send_one(&datagram, to) {
                 self.blocked = Some((std::mem::take(&mut datagram), to));
+                return;
+            }
+            sent += 1;
+            if sent == PER_TURN && !all {
+                // The rest on the next turn (a message is always a whole datagram).
+                self.owner
+                    .pipe_event(PipeEvent::ReadActivated(self.pipe.peer_id()));
                 return;
             }
         }

@@ -202,6 +202,9 @@ pub struct Engine {
     inbox: Inbox,
     /// DISH: the group frame of the message being received (Err: one with a NUL).
     group_in: Option<Result<std::ffi::CString, ()>>,
+    /// DISH: the properties (metadata and group) of the last group received, shared
+    /// by its messages.
+    last_group: Option<Properties>,
 
     handshake_deadline: Option<Instant>,
     ping_at: Option<Instant>,
@@ -257,6 +260,7 @@ impl Engine {
             events: VecDeque::new(),
             inbox: Inbox::default(),
             group_in: None,
+            last_group: None,
             handshake_deadline: ms(cfg.handshake_ivl_ms).map(|d| now + d),
             ping_at: None,
             timeout_at: None,
@@ -754,11 +758,17 @@ impl Engine {
                 }
                 // A group with a NUL byte can match no group joined: dropped.
                 if let Ok(group) = group {
-                    if let Some(p) = &self.properties {
+                    let same = self
+                        .last_group
+                        .as_ref()
+                        .is_some_and(|p| p.group() == Some(group.as_c_str()));
+                    if !same {
+                        let props = Properties::with_group(self.properties.as_ref(), group);
+                        self.last_group = Some(props);
+                    }
+                    if let Some(p) = &self.last_group {
                         msg.set_properties(p);
                     }
-                    // After the properties, which would replace it.
-                    msg.set_group(Some(group));
                     self.inbox.push(msg);
                 }
             }
