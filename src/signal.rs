@@ -54,11 +54,8 @@ pub struct Signal {
     /// A command was queued since the owner last looked: lets send/recv skip the
     /// command queue entirely while messages flow (libzmq throttles the same check).
     commands: AtomicBool,
-    /// Bumped by the socket's own operations (under its lock), which can change its
-    /// readiness without any notification: a poller that found the socket not ready
-    /// need not look again while neither this nor the epoch moved.
-    touched: AtomicU32,
-    /// Pollers watching this signal.
+    /// Pollers watching this signal, on a cache line of their own: notifiers write
+    /// the epoch's line on every notification and only read this one.
     watchers: Watchers,
     /// `ZMQ_FD`, created when first asked for.
     fd: OnceCell<EventFd>,
@@ -66,9 +63,15 @@ pub struct Signal {
 
 /// The pollers to wake along with a signal's waiters.
 #[derive(Default)]
+#[repr(align(64))]
 struct Watchers {
     /// How many are in `list`: notifiers look at the list only when this is non-zero.
     count: AtomicU32,
+    /// Bumped by the socket's own operations (under its lock) while pollers watch:
+    /// they can change its readiness without any notification, and a poller that
+    /// found the socket not ready need not look again while neither this nor the
+    /// epoch moved.
+    touched: AtomicU32,
     list: Mutex<Vec<Arc<PollWake>>>,
 }
 
@@ -149,18 +152,26 @@ impl Signal {
         self.events.epoch()
     }
 
-    /// Notes an operation of the socket's own, under its lock (see `touched`).
+    /// Notes an operation of the socket's own, under its lock (see `touched`). Only
+    /// while pollers watch: a poller registers before its first look, which takes the
+    /// socket's lock, so an operation after that look sees the registration.
     #[inline]
     pub fn touch(&self) {
-        let t = self.touched.load(Ordering::Relaxed);
-        self.touched.store(t.wrapping_add(1), Ordering::Release);
+        let w = &self.watchers;
+        if w.count.load(Ordering::Acquire) != 0 {
+            let t = w.touched.load(Ordering::Relaxed);
+            w.touched.store(t.wrapping_add(1), Ordering::Release);
+        }
     }
 
     /// What a poller compares to skip a socket it found not ready: the epoch and the
     /// count of the socket's own operations.
     #[inline]
     pub fn stamp(&self) -> (u32, u32) {
-        (self.events.epoch(), self.touched.load(Ordering::Acquire))
+        (
+            self.events.epoch(),
+            self.watchers.touched.load(Ordering::Acquire),
+        )
     }
 
     /// Waits until a notification comes after `seen` (from `epoch`) or until
