@@ -172,7 +172,8 @@ pub(crate) fn poll_items(
             }
         })
         .collect::<ZResult<Vec<_>>>()?;
-    let mut cached = CACHE.with(|c| c.borrow_mut().take());
+    // No cache while the thread's locals are being torn down (a destructor polling).
+    let mut cached = CACHE.try_with(|c| c.borrow_mut().take()).ok().flatten();
     if let Some(c) = cached.take_if(|c| !c.matches(items, &socks)) {
         if c.set.is_own() {
             drop(c);
@@ -184,7 +185,7 @@ pub(crate) fn poll_items(
     let deadline = (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout as u64));
     let result = poll_with(items, &socks, &mut cached, timeout, deadline, &sigmask);
     if cached.is_some() {
-        CACHE.with(|c| *c.borrow_mut() = cached);
+        let _ = CACHE.try_with(|c| *c.borrow_mut() = cached);
     }
     result
 }
