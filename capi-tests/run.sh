@@ -11,8 +11,8 @@
 #   ZMQ_LIBDIR    directory holding this libzmq.so    (default: target/release)
 #   ZMQ_REAL_LIB  the real libzmq.so.5                (default: the system's multiarch one)
 #   JOBS          tests run in parallel, 1 or 2       (default: 2)
-#   ZMQ_DRAFT_LIB a libzmq.so.5 built with its draft API (optional): the tests skipped
-#                 for "draft API absent from Debian's libzmq build" run on it instead
+#   ZMQ_DRAFT_LIB a libzmq.so.5 built with its draft API (optional): the skipped tests
+#                 marked "// libzmq-draft: ok" run on it instead
 #
 # A test marked with a line "// libzmq: skip <reason>" is not run in libzmq mode.
 set -uo pipefail
@@ -150,15 +150,19 @@ skip_reason() {
 }
 is_skipped() {
     grep -Eq '^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip' "$(src_of "$1")" || return 1
-    # With a drafts build at hand, tests skipped only for the draft API run on it.
-    if [ -n "${ZMQ_DRAFT_LIB:-}" ] && skip_reason "$1" | grep -q "^draft API absent"; then
+    # With a drafts build at hand, the tests marked as holding on it run on it.
+    if [ -n "${ZMQ_DRAFT_LIB:-}" ] && on_draft_lib "$1"; then
         return 1
     fi
     return 0
 }
+# Whether a test is marked as holding on libzmq built with its draft API.
+on_draft_lib() {
+    grep -Eq '^[[:space:]]*//[[:space:]]*libzmq-draft:[[:space:]]*ok' "$(src_of "$1")"
+}
 # The library directory a test runs on in a mode.
 lib_dir() {
-    if [ "$2" = libzmq ] && [ -n "${ZMQ_DRAFT_LIB:-}" ] && grep -Eq '^[[:space:]]*//[[:space:]]*libzmq:[[:space:]]*skip' "$(src_of "$1")"; then
+    if [ "$2" = libzmq ] && [ -n "${ZMQ_DRAFT_LIB:-}" ] && on_draft_lib "$1"; then
         echo "$work/lib-draft"
     else
         echo "$work/lib-$2"
