@@ -18,6 +18,7 @@ use mio::{Events, Poll, Token};
 
 use super::clock::Clock;
 use super::listener::Listener;
+use super::ws::Port;
 use super::session::{self, Io, Readiness, Session};
 use super::timers::TimerHeap;
 use super::{Control, IoCommand, IoMailbox, IoWake, SessionOwner};
@@ -32,10 +33,19 @@ const COMMANDS_PER_TURN: usize = 1024;
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
+/// A ws/wss listener, shared by the paths bound on its port.
+struct PortRoom {
+    port: Arc<Port>,
+    fd: std::os::fd::OwnedFd,
+    scheduled: Option<Instant>,
+}
+
 /// A room of the loop.
 enum Entry {
     Listener(Listener),
     Session(Box<Session>),
+    /// Belongs to no socket (socket 0); its routes name theirs.
+    WsPort(PortRoom),
 }
 
 impl Entry {
@@ -43,6 +53,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => l.link.socket_id,
             Entry::Session(s) => s.socket_id(),
+            Entry::WsPort(_) => 0,
         }
     }
 
@@ -50,6 +61,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => l.endpoint_id,
             Entry::Session(s) => s.endpoint_id,
+            Entry::WsPort(p) => p.port.id,
         }
     }
 
@@ -57,6 +69,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => &mut l.scheduled,
             Entry::Session(s) => &mut s.scheduled,
+            Entry::WsPort(p) => &mut p.scheduled,
         }
     }
 
@@ -64,6 +77,7 @@ impl Entry {
         match self {
             Entry::Listener(l) => l.deadline(),
             Entry::Session(s) => s.deadline(),
+            Entry::WsPort(_) => None,
         }
     }
 }
@@ -71,6 +85,9 @@ impl Entry {
 struct Slot {
     generation: u32,
     entry: Option<Entry>,
+    /// The socket the room is indexed under in `by_socket` (a ws session moves from
+    /// socket 0 to its route's socket once its upgrade names the path).
+    indexed_as: u64,
 }
 
 /// The state of one I/O thread.
@@ -86,6 +103,8 @@ pub(crate) struct EventLoop<C: Clock> {
     timers: TimerHeap<Token>,
     /// The slots of each socket's rooms.
     by_socket: FastMap<u64, FastSet<usize>>,
+    /// The ws/wss ports this thread listens on.
+    ports: Vec<Token>,
     buf: Vec<u8>,
     stopping: bool,
     /// Commands were left in the queue last turn: do not sleep.
@@ -119,6 +138,7 @@ impl<C: Clock> EventLoop<C> {
             live: 0,
             timers: TimerHeap::default(),
             by_socket: FastMap::default(),
+            ports: Vec::new(),
             buf: session::read_buffer(),
             stopping: false,
             backlog: false,
@@ -195,6 +215,7 @@ impl<C: Clock> EventLoop<C> {
                 self.slots.push(Slot {
                     generation: 0,
                     entry: None,
+                    indexed_as: 0,
                 });
                 self.slots.len() - 1
             }
@@ -204,10 +225,9 @@ impl<C: Clock> EventLoop<C> {
 
     fn fill(&mut self, token: Token, entry: Entry) {
         let (index, _) = split(token);
-        self.by_socket
-            .entry(entry.socket_id())
-            .or_default()
-            .insert(index);
+        let socket_id = entry.socket_id();
+        self.by_socket.entry(socket_id).or_default().insert(index);
+        self.slots[index].indexed_as = socket_id;
         self.slots[index].entry = Some(entry);
         self.live += 1;
     }
@@ -228,7 +248,7 @@ impl<C: Clock> EventLoop<C> {
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(index);
         self.live -= 1;
-        let socket_id = entry.socket_id();
+        let socket_id = slot.indexed_as;
         if let Some(set) = self.by_socket.get_mut(&socket_id) {
             set.remove(&index);
             if set.is_empty() {
@@ -267,8 +287,10 @@ impl<C: Clock> EventLoop<C> {
         self.settle(token);
     }
 
-    /// After a room acted: remove it if it ended, else keep its deadline in the heap.
+    /// After a room acted: remove it if it ended, else keep its deadline in the heap
+    /// (and its socket's index, should it have changed).
     fn settle(&mut self, token: Token) {
+        let (index, _) = split(token);
         let Some(entry) = self.entry_mut(token) else {
             return;
         };
@@ -278,6 +300,21 @@ impl<C: Clock> EventLoop<C> {
                 return;
             }
         }
+        let socket_id = entry.socket_id();
+        if self.slots[index].indexed_as != socket_id {
+            let old = self.slots[index].indexed_as;
+            if let Some(set) = self.by_socket.get_mut(&old) {
+                set.remove(&index);
+                if set.is_empty() {
+                    self.by_socket.remove(&old);
+                }
+            }
+            self.by_socket.entry(socket_id).or_default().insert(index);
+            self.slots[index].indexed_as = socket_id;
+        }
+        let Some(entry) = self.entry_mut(token) else {
+            return;
+        };
         let deadline = entry.deadline();
         let scheduled = entry.scheduled();
         if deadline != *scheduled {
@@ -292,6 +329,7 @@ impl<C: Clock> EventLoop<C> {
         match self.entry_mut(token) {
             Some(Entry::Listener(_)) => self.accept(token, now),
             Some(Entry::Session(_)) => self.with_session(token, now, |s, io| s.on_ready(io, ready)),
+            Some(Entry::WsPort(_)) => self.accept_ws(token, now),
             None => {}
         }
     }
@@ -312,6 +350,69 @@ impl<C: Clock> EventLoop<C> {
             });
         }
         self.settle(token);
+    }
+
+    /// Accepts every waiting connection of a ws port, each into a session that first
+    /// upgrades (and so learns which route it serves).
+    fn accept_ws(&mut self, token: Token, now: Instant) {
+        loop {
+            let Some(Entry::WsPort(p)) = self.entry_mut(token) else {
+                return;
+            };
+            let stream = match super::sys::accept(std::os::fd::AsRawFd::as_raw_fd(&p.fd)) {
+                Ok(fd) => {
+                    super::sys::set_nodelay(std::os::fd::AsRawFd::as_raw_fd(&fd));
+                    let t = if p.port.secure {
+                        super::Transport::Wss
+                    } else {
+                        super::Transport::Ws
+                    };
+                    super::transport::Stream::new(fd, t)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => continue,
+                // Out of descriptors or would block: the next readiness retries.
+                Err(_) => return,
+            };
+            let port = p.port.clone();
+            let Some(link) = port.upgrade_link() else {
+                continue;
+            };
+            self.start_session(now, |owner| Session::ws_accepted(port, link, stream, owner, now));
+        }
+    }
+
+    /// Removes a socket's routes from this thread's ws ports (one endpoint or all);
+    /// a port left with none closes, with the connections still upgrading on it.
+    fn let_go_routes(&mut self, socket_id: u64, endpoint_id: Option<u64>, now: Instant) {
+        let mut closed = Vec::new();
+        for &token in &self.ports {
+            let Some(Entry::WsPort(p)) = self.slots.get(split(token).0).and_then(|s| s.entry.as_ref())
+            else {
+                continue;
+            };
+            let (gone, empty) = p.port.remove(socket_id, endpoint_id);
+            for route in gone {
+                let at = crate::monitor::Endpoints::bound(&route.endpoint);
+                route.link.monitor.emit(
+                    crate::abi::ZMQ_EVENT_CLOSED,
+                    p.port.raw_fd() as u64,
+                    &at,
+                );
+            }
+            if empty {
+                closed.push(token);
+            }
+        }
+        for token in closed {
+            self.ports.retain(|&t| t != token);
+            if let Some(Entry::WsPort(p)) = self.remove(token) {
+                super::transport::deregister(self.poll.registry(), p.port.raw_fd());
+                let id = p.port.id;
+                drop(p);
+                self.let_go(0, Some(id), 0, now);
+            }
+        }
     }
 
     /// Inserts a new session and starts it.
@@ -363,6 +464,20 @@ impl<C: Clock> EventLoop<C> {
                 }
                 self.accept(token, now);
             }
+            Control::ListenWs { port, fd } => {
+                let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+                let token = self.insert(Entry::WsPort(PortRoom {
+                    port,
+                    fd,
+                    scheduled: None,
+                }));
+                if super::transport::register(self.poll.registry(), raw, token).is_err() {
+                    self.remove(token);
+                    return;
+                }
+                self.ports.push(token);
+                self.accept_ws(token, now);
+            }
             Control::Connect {
                 endpoint_id,
                 endpoint,
@@ -389,6 +504,9 @@ impl<C: Clock> EventLoop<C> {
     /// The socket let go of one endpoint (unbind, disconnect) or of all (close): its
     /// listeners close, its sessions deliver what is left within `linger`.
     fn let_go(&mut self, socket_id: u64, endpoint_id: Option<u64>, linger: i32, now: Instant) {
+        if socket_id != 0 && !self.ports.is_empty() {
+            self.let_go_routes(socket_id, endpoint_id, now);
+        }
         let Some(set) = self.by_socket.get(&socket_id) else {
             return;
         };
@@ -412,7 +530,7 @@ impl<C: Clock> EventLoop<C> {
                 Some(Entry::Session(_)) => {
                     self.with_session(token, now, |s, io| s.let_go(io, linger))
                 }
-                None => {}
+                Some(Entry::WsPort(_)) | None => {}
             }
         }
     }
@@ -429,6 +547,7 @@ impl<C: Clock> EventLoop<C> {
             match entry {
                 Entry::Listener(_) => self.accept(token, now),
                 Entry::Session(_) => self.with_session(token, now, |s, io| s.on_timer(io)),
+                Entry::WsPort(_) => {}
             }
         }
         if self.timers.len() > 2 * self.live + 1024 {
@@ -440,6 +559,7 @@ impl<C: Clock> EventLoop<C> {
                         && match &s.entry {
                             Some(Entry::Listener(l)) => l.scheduled == Some(at),
                             Some(Entry::Session(x)) => x.scheduled == Some(at),
+                            Some(Entry::WsPort(p)) => p.scheduled == Some(at),
                             None => false,
                         }
                 })

@@ -14,8 +14,8 @@ pub const CAPABILITIES: &[(&str, bool)] = &[
     ("vmci", false),
     // The draft API is always exported, whatever the header shows.
     ("draft", true),
-    ("ws", false),
-    ("wss", false),
+    ("ws", true),
+    ("wss", true),
 ];
 
 /// Whether `name` (compared byte for byte, case-sensitive, like libzmq's `strcmp`) is
@@ -35,7 +35,9 @@ mod tests {
         assert!(has(b"draft"));
         assert!(has(b"ipc"));
         assert!(has(b"curve"));
-        for name in ["pgm", "tipc", "norm", "gssapi", "vmci", "ws", "wss"] {
+        assert!(has(b"ws"));
+        assert!(has(b"wss"));
+        for name in ["pgm", "tipc", "norm", "gssapi", "vmci"] {
             assert!(!has(name.as_bytes()), "{name}");
         }
     }
