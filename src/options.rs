@@ -539,7 +539,8 @@ impl Options {
             ZMQ_WSS_CERT_PEM | ZMQ_WSS_TRUST_PEM => {
                 use rustls::pki_types::{pem::PemObject, CertificateDer};
                 let mut certs = CertificateDer::pem_slice_iter(bytes);
-                let valid = certs.all(|c| c.is_ok()) && CertificateDer::pem_slice_iter(bytes).next().is_some();
+                let valid = certs.all(|c| c.is_ok())
+                    && CertificateDer::pem_slice_iter(bytes).next().is_some();
                 if !bytes.is_empty() && !valid {
                     return Err(Errno::EINVAL);
                 }

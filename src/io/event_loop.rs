@@ -18,9 +18,9 @@ use mio::{Events, Poll, Token};
 
 use super::clock::Clock;
 use super::listener::Listener;
-use super::ws::Port;
 use super::session::{self, Io, Readiness, Session};
 use super::timers::TimerHeap;
+use super::ws::Port;
 use super::{Control, IoCommand, IoMailbox, IoWake, SessionOwner};
 use crate::pipe::IdHasher;
 
@@ -378,7 +378,9 @@ impl<C: Clock> EventLoop<C> {
             let Some(link) = port.upgrade_link() else {
                 continue;
             };
-            self.start_session(now, |owner| Session::ws_accepted(port, link, stream, owner, now));
+            self.start_session(now, |owner| {
+                Session::ws_accepted(port, link, stream, owner, now)
+            });
         }
     }
 
@@ -387,18 +389,20 @@ impl<C: Clock> EventLoop<C> {
     fn let_go_routes(&mut self, socket_id: u64, endpoint_id: Option<u64>, now: Instant) {
         let mut closed = Vec::new();
         for &token in &self.ports {
-            let Some(Entry::WsPort(p)) = self.slots.get(split(token).0).and_then(|s| s.entry.as_ref())
+            let Some(Entry::WsPort(p)) = self
+                .slots
+                .get(split(token).0)
+                .and_then(|s| s.entry.as_ref())
             else {
                 continue;
             };
             let (gone, empty) = p.port.remove(socket_id, endpoint_id);
             for route in gone {
                 let at = crate::monitor::Endpoints::bound(&route.endpoint);
-                route.link.monitor.emit(
-                    crate::abi::ZMQ_EVENT_CLOSED,
-                    p.port.raw_fd() as u64,
-                    &at,
-                );
+                route
+                    .link
+                    .monitor
+                    .emit(crate::abi::ZMQ_EVENT_CLOSED, p.port.raw_fd() as u64, &at);
             }
             if empty {
                 closed.push(token);

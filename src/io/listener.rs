@@ -20,7 +20,11 @@ const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// Whether a socket's accept filters (ZMQ_TCP_ACCEPT_FILTER, the ipc credential
 /// filters) let a connection in.
-pub(crate) fn accept_allowed(o: &crate::options::Options, transport: Transport, stream: &Stream) -> bool {
+pub(crate) fn accept_allowed(
+    o: &crate::options::Options,
+    transport: Transport,
+    stream: &Stream,
+) -> bool {
     match transport {
         Transport::Tcp | Transport::Ws | Transport::Wss => {
             if o.tcp_accept_filters.is_empty() {

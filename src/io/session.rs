@@ -886,8 +886,16 @@ impl Session {
             };
             match layer.flush(fd) {
                 Ok(()) => {}
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
-                Err(e) => break Err(UpgradeFailure::connection(e.raw_os_error().unwrap_or(libc::EIO))),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => {
+                    break Err(UpgradeFailure::connection(
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    ))
+                }
             }
             match layer.read_plain(fd, io.buf) {
                 Ok(0) => break Err(UpgradeFailure::connection(libc::EPIPE)),
@@ -905,7 +913,11 @@ impl Session {
                 },
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => break Err(UpgradeFailure::connection(e.raw_os_error().unwrap_or(libc::EIO))),
+                Err(e) => {
+                    break Err(UpgradeFailure::connection(
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    ))
+                }
             }
         };
         match outcome {
@@ -998,7 +1010,9 @@ impl Session {
             return;
         };
         if f.event != 0 {
-            self.link.monitor.emit(f.event, f.value as u32 as u64, &up.at);
+            self.link
+                .monitor
+                .emit(f.event, f.value as u32 as u64, &up.at);
         }
         self.link
             .monitor

@@ -237,7 +237,8 @@ impl Inbound {
                     };
                 }
                 InState::Body => {
-                    let n = (self.remaining.min((input.len() - i) as u64) as usize).min(out.len() - o);
+                    let n =
+                        (self.remaining.min((input.len() - i) as u64) as usize).min(out.len() - o);
                     if n == 0 {
                         return Ok((i, o));
                     }

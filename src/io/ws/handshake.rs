@@ -109,8 +109,14 @@ fn head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
 }
 
-/// The head's start line and headers (name, value), names as sent.
-fn parse_head(head: &[u8]) -> Result<(&str, Vec<(&str, &str)>), HandshakeError> {
+/// A head's headers: (name as sent, value trimmed).
+type Headers<'a> = Vec<(&'a str, &'a str)>;
+
+/// A complete head and the bytes that followed it.
+type HeadAndRest = (Vec<u8>, Vec<u8>);
+
+/// The head's start line and headers.
+fn parse_head(head: &[u8]) -> Result<(&str, Headers<'_>), HandshakeError> {
     let text = std::str::from_utf8(head).map_err(|_| HandshakeError::Malformed)?;
     let mut lines = text.split("\r\n");
     let start = lines.next().ok_or(HandshakeError::Malformed)?;
@@ -152,7 +158,7 @@ struct Head {
 
 impl Head {
     /// The complete head and what followed it, once it has ended.
-    fn push(&mut self, data: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, HandshakeError> {
+    fn push(&mut self, data: &[u8]) -> Result<Option<HeadAndRest>, HandshakeError> {
         // Only the new bytes (and three before them) can complete the terminator.
         let from = self.buf.len().saturating_sub(3);
         self.buf.extend_from_slice(data);

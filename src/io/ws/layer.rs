@@ -103,14 +103,6 @@ impl Layer {
         self.pending_pos < self.pending.len() || self.tls.as_ref().is_some_and(|t| t.wants_write())
     }
 
-    /// Memory held by buffers (for tests).
-    #[cfg(test)]
-    pub(crate) fn held(&self) -> usize {
-        self.raw.capacity()
-            + self.pending.capacity()
-            + self.frames.as_ref().map_or(0, |(i, _)| i.held())
-    }
-
     /// Sends what waits; WouldBlock when the socket cannot take it all now.
     pub(crate) fn flush(&mut self, fd: RawFd) -> io::Result<()> {
         loop {

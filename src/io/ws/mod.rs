@@ -29,6 +29,10 @@ use super::{Control, IoThread, SocketLink};
 use crate::error::{Errno, ZResult};
 use crate::options::Options;
 
+/// A context's ports by bound address and security (ws/wss), weakly: a port lives as
+/// long as its listener does.
+type PortMap = Mutex<HashMap<(SocketAddr, bool), Weak<Port>>>;
+
 /// Splits `host:port/path` into `host:port` and the path (`/` when there is none).
 pub(crate) fn split_path(address: &str) -> (&str, &str) {
     match address.find('/') {
@@ -96,7 +100,7 @@ pub(crate) struct Port {
     routes: Mutex<Routes>,
     /// The I/O thread running the listener.
     io: Weak<IoThread>,
-    registry: Weak<Mutex<HashMap<(SocketAddr, bool), Weak<Port>>>>,
+    registry: Weak<PortMap>,
 }
 
 impl Port {
@@ -112,7 +116,11 @@ impl Port {
             .iter()
             .find(|x| x.path == path)
             .or_else(|| (r.routes.len() == 1).then(|| &r.routes[0]))?;
-        Some((found.link.clone(), found.endpoint_id, found.endpoint.clone()))
+        Some((
+            found.link.clone(),
+            found.endpoint_id,
+            found.endpoint.clone(),
+        ))
     }
 
     /// A link for connections still upgrading: the first route's socket settings,
@@ -138,7 +146,10 @@ impl Port {
             drop(r);
             if let Some(reg) = self.registry.upgrade() {
                 let mut map = reg.lock();
-                if map.get(&self.key).is_some_and(|w| w.as_ptr() == self as *const Port) {
+                if map
+                    .get(&self.key)
+                    .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
+                {
                     map.remove(&self.key);
                 }
             }
@@ -151,7 +162,7 @@ impl Port {
 /// A context's ws and wss ports, by bound address.
 #[derive(Default)]
 pub(crate) struct WsPorts {
-    map: Arc<Mutex<HashMap<(SocketAddr, bool), Weak<Port>>>>,
+    map: Arc<PortMap>,
     next_id: std::sync::atomic::AtomicU64,
 }
 
@@ -193,7 +204,9 @@ impl WsPorts {
             if let Some((port, port_io)) = existing.and_then(|p| p.io.upgrade().map(|t| (p, t))) {
                 let mut r = port.routes.lock();
                 if !r.closed {
-                    if r.routes.iter().any(|x| x.path == path) || (secure && port.identity != identity) {
+                    if r.routes.iter().any(|x| x.path == path)
+                        || (secure && port.identity != identity)
+                    {
                         return Err(Errno(libc::EADDRINUSE));
                     }
                     let endpoint = format!("{}{}", port.base, path);
@@ -213,11 +226,15 @@ impl WsPorts {
                 map.remove(&(local, secure));
             }
             drop(map);
-            Some(sys::tcp_listen(&local, &o).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINVAL)))?)
+            Some(
+                sys::tcp_listen(&local, &o)
+                    .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINVAL)))?,
+            )
         };
         let fd: OwnedFd = match fd {
             Some(fd) => fd,
-            None => sys::adopt_listener(o.use_fd).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINVAL)))?,
+            None => sys::adopt_listener(o.use_fd)
+                .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINVAL)))?,
         };
         let bound = match sys::sock_name(fd.as_raw_fd(), false) {
             Some(SockName::Inet(a)) => a,
@@ -229,7 +246,10 @@ impl WsPorts {
             address::tcp_endpoint(&bound).trim_start_matches("tcp://")
         );
         let endpoint = format!("{base}{path}");
-        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let port = Arc::new(Port {
             id,
             key: (bound, secure),
@@ -251,7 +271,9 @@ impl WsPorts {
             registry: Arc::downgrade(&self.map),
         });
         if o.use_fd < 0 {
-            self.map.lock().insert((bound, secure), Arc::downgrade(&port));
+            self.map
+                .lock()
+                .insert((bound, secure), Arc::downgrade(&port));
         }
         let raw = fd.as_raw_fd();
         io.send(Control::ListenWs { port, fd });
@@ -263,3 +285,5 @@ impl WsPorts {
     }
 }
 
+#[cfg(test)]
+mod tests;

@@ -76,7 +76,9 @@ pub(crate) fn client_config(
         .with_root_certificates(roots)
         .with_no_client_auth();
     let name = if o.wss_hostname.is_empty() {
-        host.trim_start_matches('[').trim_end_matches(']').to_string()
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string()
     } else {
         String::from_utf8(o.wss_hostname.clone()).map_err(|_| Errno::EINVAL)?
     };
