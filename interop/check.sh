@@ -3,7 +3,8 @@
 # has tcp (a failure if not), then
 # runs interop/run.py (this library against the real libzmq, both ways) and
 # interop/mock_peers.py (mock ZMTP peers against this library) and
-# interop/wire_attack.py (hostile peers on raw sockets against this library).
+# interop/wire_attack.py (hostile peers on raw sockets against this library), and
+# interop/ws/run.sh (jszmq, the JavaScript ZWS port on Node.js, over ws://).
 #
 # usage: interop/check.sh [LIBDIR]     (default: target/release)
 # Environment: ZMQ_REAL_LIB  the real libzmq.so.5 (default: the system's one)
@@ -60,4 +61,6 @@ echo "-- mock ZMTP peers against this library"
 python3 interop/mock_peers.py --lib "$libdir" --peer "$out/peer" || status=1
 echo "-- hostile peers against this library"
 python3 interop/wire_attack.py --lib "$libdir" --peer "$out/peer" || status=1
+echo "-- jszmq (an independent ZWS 2.0 implementation) against this library"
+bash interop/ws/run.sh "$libdir" || status=1
 exit $status
