@@ -27,7 +27,7 @@ use super::raw::RawEngine;
 use super::socks::{self, Credentials, Progress, SocksClient};
 use super::sys;
 use super::transport::{self, Stream, Target, Transport};
-use super::ws::frame::Role;
+use super::ws::frame::{Outbound, Role};
 use super::ws::handshake::{self, ClientHandshake, ServerHandshake, Subprotocol, Upgraded};
 use super::ws::layer::{self, Layer};
 use super::ws::{Port, WsConnect};
@@ -1441,7 +1441,17 @@ impl Session {
         }
         if let ConnEngine::Zmtp(engine) = &conn.engine {
             if let Some(framing) = engine.direct_framing() {
-                self.direct.attach(conn.stream.shared_fd(), framing);
+                match (conn.stream.transport(), conn.stream.layer()) {
+                    // ws: whole messages wrapped as WebSocket frames, masked by a client.
+                    (Transport::Ws, Some(l)) => {
+                        let outbound = Outbound::new(l.role());
+                        self.direct
+                            .attach_ws(conn.stream.shared_fd(), framing, outbound);
+                    }
+                    // wss: TLS records are the I/O thread's alone.
+                    (Transport::Wss, _) | (Transport::Ws, None) => {}
+                    _ => self.direct.attach(conn.stream.shared_fd(), framing),
+                }
             }
         }
     }
@@ -1521,11 +1531,13 @@ impl Session {
             let mut st = self.direct.lock();
             let written = if !st.leftover.is_empty() {
                 // What a direct write left unfinished goes before anything else.
-                conn.stream.write(&st.leftover).map(|n| {
+                conn.stream.write_raw(&st.leftover).map(|n| {
                     st.leftover.drain(..n);
                 })
             } else if conn.engine.output_len() == 0 && conn.stream.has_pending() {
-                // A ws/wss layer still holds frames for the socket.
+                // A ws/wss layer still holds frames for the socket: no direct write
+                // may go before them.
+                self.direct.set_idle(&st, None);
                 conn.stream.flush()
             } else if conn.engine.output_len() == 0 {
                 // Everything read from the pipe is out: direct writes may follow.

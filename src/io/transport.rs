@@ -163,6 +163,12 @@ impl Stream {
         r
     }
 
+    /// Writes bytes already framed for the wire (what a direct write left), past the
+    /// layer.
+    pub(crate) fn write_raw(&self, bytes: &[u8]) -> io::Result<usize> {
+        sys::send(self.raw_fd(), bytes)
+    }
+
     pub(crate) fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         self.write_vectored(&[io::IoSlice::new(bytes)])
     }

@@ -1044,7 +1044,8 @@ impl Engine {
             && self.version.is_some_and(|v| v != Version::Zmtp10)
             && self.mechanism.transparent();
         let subscriber = matches!(self.socket_type, ZMQ_SUB | ZMQ_XSUB);
-        (framing_plain && !subscriber && !self.zws).then(super::DirectFraming::default)
+        // Over ZWS the transport wraps these frames (or refuses, for wss).
+        (framing_plain && !subscriber).then(super::DirectFraming::default)
     }
 
     /// Whether the handshake is done and messages flow.

@@ -213,6 +213,9 @@ impl Inbound {
                     if i == input.len() {
                         return Ok((i, o));
                     }
+                    if self.hdr_len == 0 && self.whole_binary_header(input, &mut i, out, &mut o) {
+                        continue;
+                    }
                     if !self.header_byte(input, &mut i)? {
                         continue;
                     }
@@ -301,6 +304,70 @@ impl Inbound {
                 }
             }
         }
+    }
+
+    /// The common case at once: a final binary frame whose header and flags byte are
+    /// all in `input` and whose ZMTP header fits in `out`, within ZMQ_MAXMSGSIZE.
+    /// Anything else (and any error) is left to the byte-by-byte path: false.
+    fn whole_binary_header(
+        &mut self,
+        input: &[u8],
+        i: &mut usize,
+        out: &mut [u8],
+        o: &mut usize,
+    ) -> bool {
+        let rest = &input[*i..];
+        if rest.len() < 2 || rest[0] != (FIN | OP_BINARY) || self.frag.is_some() {
+            return false;
+        }
+        let masked = rest[1] & MASKED != 0;
+        if masked != (self.role == Role::Server) {
+            return false;
+        }
+        let (len, ext) = match rest[1] & 0x7F {
+            127 => return false,
+            126 if rest.len() >= 4 => (u64::from(u16::from_be_bytes([rest[2], rest[3]])), 2),
+            126 => return false,
+            l => (u64::from(l), 0),
+        };
+        let hlen = 2 + ext + if masked { 4 } else { 0 };
+        if len == 0 || rest.len() <= hlen || out.len() - *o < 9 || self.too_large(len - 1) {
+            return false;
+        }
+        let mut flags = rest[hlen];
+        if masked {
+            self.mask.copy_from_slice(&rest[2 + ext..6 + ext]);
+            flags ^= self.mask[0];
+        }
+        self.masked = masked;
+        self.opcode = OP_BINARY;
+        self.fin = true;
+        self.mask_pos = 1;
+        let size = len - 1;
+        self.remaining = size;
+        *i += hlen + 1;
+        let mut f = 0;
+        if flags & ZWS_MORE != 0 {
+            f |= ZMTP_MORE;
+        }
+        if flags & ZWS_COMMAND != 0 {
+            f |= ZMTP_COMMAND;
+        }
+        if size > 255 {
+            out[*o] = f | ZMTP_LARGE;
+            out[*o + 1..*o + 9].copy_from_slice(&size.to_be_bytes());
+            *o += 9;
+        } else {
+            out[*o] = f;
+            out[*o + 1] = size as u8;
+            *o += 2;
+        }
+        self.state = if size == 0 {
+            InState::Header
+        } else {
+            InState::Body
+        };
+        true
     }
 
     /// Takes one header byte; true when the header is complete and acted on.
@@ -524,20 +591,30 @@ impl Outbound {
         while i < input.len() {
             match self.state {
                 OutState::Header => {
-                    self.hdr[self.hdr_len] = input[i];
-                    self.hdr_len += 1;
-                    i += 1;
-                    let f = self.hdr[0];
-                    let need = if f & ZMTP_LARGE != 0 { 9 } else { 2 };
-                    if self.hdr_len < need {
-                        continue;
-                    }
-                    let size = if need == 9 {
-                        let mut b = [0; 8];
-                        b.copy_from_slice(&self.hdr[1..9]);
-                        u64::from_be_bytes(b)
+                    let (f, size) = if self.hdr_len == 0
+                        && input.len() - i >= 2
+                        && input[i] & ZMTP_LARGE == 0
+                    {
+                        // A whole short header: no need to gather it byte by byte.
+                        i += 2;
+                        (input[i - 2], u64::from(input[i - 1]))
                     } else {
-                        u64::from(self.hdr[1])
+                        self.hdr[self.hdr_len] = input[i];
+                        self.hdr_len += 1;
+                        i += 1;
+                        let f = self.hdr[0];
+                        let need = if f & ZMTP_LARGE != 0 { 9 } else { 2 };
+                        if self.hdr_len < need {
+                            continue;
+                        }
+                        let size = if need == 9 {
+                            let mut b = [0; 8];
+                            b.copy_from_slice(&self.hdr[1..9]);
+                            u64::from_be_bytes(b)
+                        } else {
+                            u64::from(self.hdr[1])
+                        };
+                        (f, size)
                     };
                     self.hdr_len = 0;
                     if f & ZMTP_COMMAND != 0 && size == 0 {

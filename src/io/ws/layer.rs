@@ -98,6 +98,11 @@ impl Layer {
         }
     }
 
+    /// Which end of the connection this is.
+    pub(crate) fn role(&self) -> Role {
+        self.role
+    }
+
     /// Whether bytes wait to be sent.
     pub(crate) fn has_pending(&self) -> bool {
         self.pending_pos < self.pending.len() || self.tls.as_ref().is_some_and(|t| t.wants_write())
@@ -237,7 +242,10 @@ impl Layer {
                 }
             }
             let closed = inbound.is_closed();
-            if replied {
+            // Replies wait for the session's flush, which writes under the direct-write
+            // lock (an application thread may be writing to this socket); the answer
+            // to a close goes at once, the connection ends anyway.
+            if replied && closed {
                 self.flush_soft(fd)?;
             }
             if made > 0 {
