@@ -1,8 +1,8 @@
 //! The transports behind one seam: how to bind, accept, connect, and move bytes on a
-//! connected stream. tcp and ipc are plain stream sockets; a transport that frames or
-//! encrypts its bytes (ws, wss) or has no connections (udp) plugs in here as another
-//! `Transport` variant with its own `Stream` behaviour, leaving listeners, connecters
-//! and sessions as they are.
+//! connected stream. tcp and ipc are plain stream sockets; ws and wss are tcp streams
+//! with a `Layer` (TLS, WebSocket framing) between the socket and the engine, and
+//! listen through shared ports (`ws::WsPorts`). A transport without connections (udp)
+//! plugs in here as another `Transport` variant with its own behaviour.
 //!
 //! Every write uses `MSG_NOSIGNAL`, so a vanished peer never raises SIGPIPE, and the
 //! socket of a connection is shared (`Arc<OwnedFd>`) with the application thread's
