@@ -1,7 +1,8 @@
 // The ws:// transport (ZWS 2.0, RFC 45): REQ/REP, PUB/SUB, DEALER/ROUTER over
 // WebSocket, wildcard ports and ZMQ_LAST_ENDPOINT (with the path), large and
 // multipart messages, monitor events, reconnects after the binder comes back,
-// heartbeats kept alive by WebSocket pings, and unbind. Every case binds and
+// heartbeats kept alive by WebSocket pings, CURVE and PLAIN (with ZAP) over
+// ZWS, and unbind. Every case binds and
 // connects with this library's sockets on both ends, so it also runs on the
 // real libzmq where that was built with ws.
 #include "testutil.h"
@@ -204,6 +205,61 @@ static void test_heartbeats (void *ctx)
     CHECK_RC (zmq_close (rep));
 }
 
+/*  The mechanisms over ZWS (ZWS2.0/CURVE, ZWS2.0/PLAIN with a ZAP handler),
+    in a context of their own, and the metadata the handshake carries. */
+static void test_mechanisms (void)
+{
+    void *ctx = CHECK_PTR (zmq_ctx_new ());
+    zap_handler_t zap = {0};
+    zap.ctx = ctx;
+    zap.plain_user = "user";
+    zap.plain_pass = "pass";
+    zap_handler_start (&zap);
+
+    char server_public[41], server_secret[41], public_key[41], secret_key[41];
+    CHECK_RC (zmq_curve_keypair (server_public, server_secret));
+    CHECK_RC (zmq_curve_keypair (public_key, secret_key));
+    void *rep = SOCKET (ctx, ZMQ_REP);
+    SET_INT (rep, ZMQ_CURVE_SERVER, 1);
+    CHECK_RC (zmq_setsockopt (rep, ZMQ_CURVE_SECRETKEY, server_secret, 40));
+    char ep[256];
+    bind_ws (rep, "/curve", ep, sizeof ep);
+    void *req = SOCKET (ctx, ZMQ_REQ);
+    CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_SERVERKEY, server_public, 40));
+    CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_PUBLICKEY, public_key, 40));
+    CHECK_RC (zmq_setsockopt (req, ZMQ_CURVE_SECRETKEY, secret_key, 40));
+    CHECK_RC (zmq_connect (req, ep));
+    SEND_STR (req, "sealed", ZMQ_SNDMORE);
+    SEND_STR (req, "twice", 0);
+    RECV_STR (rep, "sealed", 0);
+    RECV_STR (rep, "twice", 0);
+    SEND_STR (rep, "opened", 0);
+    RECV_STR (req, "opened", 0);
+    CHECK_RC (zmq_close (req));
+    CHECK_RC (zmq_close (rep));
+
+    rep = SOCKET (ctx, ZMQ_REP);
+    SET_INT (rep, ZMQ_PLAIN_SERVER, 1);
+    bind_ws (rep, "/plain", ep, sizeof ep);
+    req = SOCKET (ctx, ZMQ_REQ);
+    CHECK_RC (zmq_setsockopt (req, ZMQ_PLAIN_USERNAME, "user", 4));
+    CHECK_RC (zmq_setsockopt (req, ZMQ_PLAIN_PASSWORD, "pass", 4));
+    CHECK_RC (zmq_connect (req, ep));
+    SEND_STR (req, "who", 0);
+    zmq_msg_t msg;
+    CHECK_RC (zmq_msg_init (&msg));
+    CHECK_EQ (zmq_msg_recv (&msg, rep, 0), 3);
+    CHECK_STR (zmq_msg_gets (&msg, "Socket-Type"), "REQ");
+    CHECK_RC (zmq_msg_close (&msg));
+    SEND_STR (rep, "you", 0);
+    RECV_STR (req, "you", 0);
+    CHECK_STR (zap.mechanism, "PLAIN");
+    CHECK_RC (zmq_close (req));
+    CHECK_RC (zmq_close (rep));
+    zap_handler_stop (&zap);
+    CHECK_RC (zmq_ctx_term (ctx));
+}
+
 /*  Endpoint forms: wildcard host, refused connects, the path kept in
     ZMQ_LAST_ENDPOINT, "/" when there is none. */
 static void test_endpoints (void *ctx)
@@ -238,5 +294,6 @@ int main (void)
     test_heartbeats (ctx);
     test_endpoints (ctx);
     CHECK_RC (zmq_ctx_term (ctx));
+    test_mechanisms ();
     return 0;
 }
