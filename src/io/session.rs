@@ -360,12 +360,16 @@ impl Session {
         now: Instant,
     ) -> Session {
         let o = link.options.clone();
-        let tls = port.tls.as_ref().and_then(|config| {
-            rustls::ServerConnection::new(config.clone())
-                .ok()
-                .map(rustls::Connection::Server)
+        let tls = port.tls.as_ref().map(|config| {
+            rustls::ServerConnection::new(config.clone()).map(rustls::Connection::Server)
         });
-        stream.set_layer(Layer::new(Role::Server, tls, o.maxmsgsize));
+        // A wss port never falls back to plain ws: without its TLS session the
+        // connection is refused (`start` ends a session with no layer).
+        let refused = matches!(tls, Some(Err(_)));
+        if !refused {
+            let tls = tls.and_then(Result::ok);
+            stream.set_layer(Layer::new(Role::Server, tls, o.maxmsgsize));
+        }
         let at = Endpoints {
             local: stream.local_endpoint(),
             remote: stream.peer_endpoint(),
@@ -471,8 +475,10 @@ impl Session {
                     .emit(ZMQ_EVENT_ACCEPTED, stream.raw_fd() as u64, &at);
                 self.install(io, stream, at, None);
             }
-            Wire::Upgrading(stream, up) => {
-                if transport::register(io.registry, stream.raw_fd(), io.token).is_err() {
+            Wire::Upgrading(mut stream, up) => {
+                if stream.layer().is_none()
+                    || transport::register(io.registry, stream.raw_fd(), io.token).is_err()
+                {
                     self.end(io);
                     return;
                 }
