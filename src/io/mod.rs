@@ -43,7 +43,7 @@ use crate::signal::{Signal, Wake};
 
 pub(crate) use session::{session_pipe, SessionPipe};
 pub(crate) use transport::{listen, Listening, Target, Transport};
-pub(crate) use ws::{WsConnect, WsPorts};
+pub(crate) use ws::{fuzz_ws_decode, fuzz_ws_upgrade, WsConnect, WsPorts};
 
 /// What an I/O thread needs to know about the socket a session serves. Options are
 /// a snapshot taken at bind/connect time, as in libzmq.

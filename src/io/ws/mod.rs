@@ -285,5 +285,45 @@ impl WsPorts {
     }
 }
 
+/// For the fuzz targets: decodes `data` as WebSocket frames arriving at a server or a
+/// client, `step` bytes at a time into a small buffer.
+pub(crate) fn fuzz_ws_decode(
+    data: &[u8],
+    server: bool,
+    maxmsgsize: i64,
+    step: usize,
+) -> Option<Vec<u8>> {
+    let role = if server {
+        frame::Role::Server
+    } else {
+        frame::Role::Client
+    };
+    let mut inbound = frame::Inbound::new(role, maxmsgsize);
+    inbound.keepalive = true;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 61];
+    for chunk in data.chunks(step.max(1)) {
+        let mut pos = 0;
+        loop {
+            let (used, made) = inbound.decode(&chunk[pos..], &mut buf).ok()?;
+            out.extend_from_slice(&buf[..made]);
+            pos += used;
+            if (pos == chunk.len() && made < buf.len()) || (used == 0 && made == 0) {
+                break;
+            }
+        }
+        while inbound.take_control().is_some() {}
+    }
+    Some(out)
+}
+
+/// For the fuzz targets: `data` as an upgrade request and as an upgrade answer.
+pub(crate) fn fuzz_ws_upgrade(data: &[u8]) -> bool {
+    let server = handshake::ServerHandshake::default().receive(data);
+    let offered = handshake::Subprotocol::offered(crate::abi::ZMQ_NULL);
+    let client = handshake::ClientHandshake::new("h:1", "/", offered, [0; 16]).receive(data);
+    matches!(server, Ok(Some(_))) || matches!(client, Ok(Some(_)))
+}
+
 #[cfg(test)]
 mod tests;
