@@ -3,7 +3,8 @@
 # has tcp (a failure if not), then
 # runs interop/run.py (this library against the real libzmq, both ways) and
 # interop/mock_peers.py (mock ZMTP peers against this library) and
-# interop/wire_attack.py (hostile peers on raw sockets against this library) and
+# interop/wire_attack.py (hostile peers on raw sockets against this library),
+# interop/ws/run.sh (jszmq, the JavaScript ZWS port on Node.js, over ws://) and
 # interop/draft.py (the draft socket types against a drafts build of libzmq, when
 # ZMQ_DRAFT_LIB names one; skipped otherwise).
 #
@@ -63,6 +64,8 @@ echo "-- mock ZMTP peers against this library"
 python3 interop/mock_peers.py --lib "$libdir" --peer "$out/peer" || status=1
 echo "-- hostile peers against this library"
 python3 interop/wire_attack.py --lib "$libdir" --peer "$out/peer" || status=1
+echo "-- jszmq (an independent ZWS 2.0 implementation) against this library"
+bash interop/ws/run.sh "$libdir" || status=1
 echo "-- draft socket types against libzmq's draft API"
 python3 interop/draft.py --lib "$libdir" || status=1
 exit $status

@@ -5,7 +5,7 @@ Every scenario runs in separate processes, once with this library ("ours") on
 the first side and the real libzmq on the other, and once the other way round;
 where the sides are not symmetric each side also binds in turn.  Transports:
 tcp on 127.0.0.1 and [::1] (ZMQ_IPV6, where available), ipc on a file path and
-in the abstract namespace.
+in the abstract namespace, ws (WebSocket, ZWS 2.0) on 127.0.0.1.
 
 usage: interop/run.py [--lib DIR] [--filter SUBSTR]... [--peer PATH] [-v]
 
@@ -47,13 +47,15 @@ class Transport:
             return "tcp://[::1]:*" if self.ipv6 else "tcp://127.0.0.1:*"
         if self.kind == "ipc":
             return "ipc://%s/%s.sock" % (ws.dir, ws.unique("s"))
+        if self.kind == "ws":
+            return "ws://127.0.0.1:*/interop"
         return "ipc://@%s" % ws.unique("zmq-interop")
 
     def extra(self):
         return ["--ipv6"] if self.ipv6 else []
 
     def family(self):
-        return "tcp" if self.kind == "tcp" else "ipc"
+        return "tcp" if self.kind in ("tcp", "ws") else "ipc"
 
 
 TRANSPORTS = [
@@ -61,6 +63,8 @@ TRANSPORTS = [
     Transport("tcp6", "tcp", ipv6=True),
     Transport("ipc", "ipc"),
     Transport("ipc-abstract", "abstract"),
+    # libzmq 4.3.4 has ws (its zmq_has says no: that answer needs the draft API).
+    Transport("ws", "ws"),
 ]
 
 
@@ -168,6 +172,11 @@ def group_cases(ws):
         for name, single, others, check in pattern_scenarios():
             for single_binds in (True, False):
                 for lib_single, lib_others in (("ours", "libzmq"), ("libzmq", "ours")):
+                    if tr.kind == "ws" and name == "push-pull-3-pullers" and lib_single == "libzmq":
+                        # libzmq 4.3.4 reports HANDSHAKE_SUCCEEDED twice per ws
+                        # connection (after the upgrade and after READY): its PUSH
+                        # would count peers that are not there.
+                        continue
                     label = "%s %s: %s, %s" % (
                         name, tr.name, describe(single, lib_single, 1, single_binds),
                         describe(others[0], lib_others, len(others), not single_binds))
@@ -256,7 +265,7 @@ def heartbeat(peers, ws, tr, lib_hb, lib_other, hb_binds):
 
 def heartbeat_cases(ws):
     for tr in TRANSPORTS:
-        if tr.name not in ("tcp", "ipc"):
+        if tr.name not in ("tcp", "ipc", "ws"):
             continue
         for lib_hb, lib_other in (("ours", "libzmq"), ("libzmq", "ours")):
             for hb_binds in (True, False):
@@ -348,6 +357,8 @@ def stream_case(peers, ws, tr, lib, stream_binds, stream_closes):
 
 def stream_cases(ws):
     for tr in TRANSPORTS:
+        if tr.kind == "ws":
+            continue  # STREAM speaks raw tcp, not ZWS
         for lib in LIBS:
             for stream_binds in (True, False):
                 for stream_closes in (False, True):

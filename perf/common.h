@@ -7,6 +7,8 @@
 #ifndef PERF_COMMON_H
 #define PERF_COMMON_H
 
+/* For the wss options (draft constants in libzmq 4.3.5's zmq.h). */
+#define ZMQ_BUILD_DRAFT_API 1
 #include <zmq.h>
 
 #include <errno.h>
@@ -233,14 +235,59 @@ static inline void perf_security (void *s, int server)
         perf_fail ("zmq_setsockopt (CURVE client)");
 }
 
+/* Reads a whole file into a NUL-terminated buffer (malloc'd); exits on failure. */
+static inline char *perf_read_file (const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        perf_fail ("fopen (PERF_WSS_DIR)");
+    char *buf = (char *) malloc (65536);
+    const size_t n = buf ? fread (buf, 1, 65535, f) : 0;
+    fclose (f);
+    if (!buf || n == 0)
+        perf_fail ("fread (PERF_WSS_DIR)");
+    buf[n] = 0;
+    return buf;
+}
+
+/* wss endpoints need certificates: PERF_WSS_DIR names a directory with
+   server.pem and server.key (the binding side's) and ca.pem (what the
+   connecting side trusts), for the name "localhost". Other endpoints are left
+   as they are. */
+static inline void perf_wss (void *s, const char *endpoint, int server)
+{
+    const char *dir = getenv ("PERF_WSS_DIR");
+    if (strncmp (endpoint, "wss://", 6) != 0 || !dir)
+        return;
+    if (server) {
+        char *cert = perf_read_file (dir, "server.pem");
+        char *key = perf_read_file (dir, "server.key");
+        if (zmq_setsockopt (s, ZMQ_WSS_CERT_PEM, cert, strlen (cert)) != 0
+            || zmq_setsockopt (s, ZMQ_WSS_KEY_PEM, key, strlen (key)) != 0)
+            perf_fail ("zmq_setsockopt (ZMQ_WSS_CERT_PEM, ZMQ_WSS_KEY_PEM)");
+        free (cert);
+        free (key);
+        return;
+    }
+    char *ca = perf_read_file (dir, "ca.pem");
+    if (zmq_setsockopt (s, ZMQ_WSS_TRUST_PEM, ca, strlen (ca)) != 0
+        || zmq_setsockopt (s, ZMQ_WSS_HOSTNAME, "localhost", 9) != 0)
+        perf_fail ("zmq_setsockopt (ZMQ_WSS_TRUST_PEM, ZMQ_WSS_HOSTNAME)");
+    free (ca);
+}
+
 static inline void perf_bind (void *s, const char *endpoint)
 {
+    perf_wss (s, endpoint, 1);
     if (zmq_bind (s, endpoint) != 0)
         perf_fail ("zmq_bind");
 }
 
 static inline void perf_connect (void *s, const char *endpoint)
 {
+    perf_wss (s, endpoint, 0);
     if (zmq_connect (s, endpoint) != 0)
         perf_fail ("zmq_connect");
 }

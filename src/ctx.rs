@@ -96,6 +96,8 @@ pub struct Ctx {
     /// Started on first use by a tcp or ipc endpoint.
     io_threads: Mutex<Vec<Arc<IoThread>>>,
     next_io: AtomicU64,
+    /// The ws and wss ports the context's sockets listen on (paths share them).
+    ws_ports: crate::io::WsPorts,
     /// The process that made the context: a child forked from it must leave the
     /// parent's threads and descriptors alone.
     pid: u32,
@@ -115,6 +117,7 @@ impl Ctx {
             next_socket_id: AtomicU64::new(1),
             io_threads: Mutex::new(Vec::new()),
             next_io: AtomicU64::new(0),
+            ws_ports: crate::io::WsPorts::default(),
             pid: std::process::id(),
         })
     }
@@ -283,6 +286,11 @@ impl Ctx {
             .find(|i| affinity & (1u64 << i) != 0)
             .unwrap_or_else(|| self.next_io.fetch_add(1, Ordering::Relaxed) as usize % count);
         Ok(threads[index].clone())
+    }
+
+    /// The context's ws and wss ports.
+    pub(crate) fn ws_ports(&self) -> &crate::io::WsPorts {
+        &self.ws_ports
     }
 
     /// `zmq_ctx_set`.

@@ -42,6 +42,9 @@ pub fn parse(endpoint: &str) -> ZResult<(Transport, &str)> {
     if transport == Transport::Tcp {
         check_tcp_address(address)?;
     }
+    if matches!(transport, Transport::Ws | Transport::Wss) {
+        split_host_port(ws_host_port(address))?;
+    }
     // An abstract ipc name must have at least one character.
     if transport == Transport::Ipc && address == "@" {
         return Err(Errno::EINVAL);
@@ -54,6 +57,13 @@ pub fn parse(endpoint: &str) -> ZResult<(Transport, &str)> {
 /// refused) and the port is a number.
 pub fn parse_connect(endpoint: &str) -> ZResult<(Transport, &str)> {
     let (transport, address) = parse(endpoint)?;
+    if matches!(transport, Transport::Ws | Transport::Wss) {
+        // A host to reach and a port number, as for tcp.
+        let (host, port) = split_host_port(ws_host_port(address))?;
+        if host == "*" || port.is_none() {
+            return Err(Errno::EINVAL);
+        }
+    }
     if transport == Transport::Tcp {
         let allowed = |b: u8| b.is_ascii_alphanumeric() || b".-:%;[]_*".contains(&b);
         let first = address.as_bytes()[0];
@@ -67,6 +77,11 @@ pub fn parse_connect(endpoint: &str) -> ZResult<(Transport, &str)> {
         }
     }
     Ok((transport, address))
+}
+
+/// The `host:port` of a ws address `host:port[/path]`.
+fn ws_host_port(address: &str) -> &str {
+    address.find('/').map_or(address, |i| &address[..i])
 }
 
 /// Checks the shape of a tcp address: `[source;]host:port`, with a port that is a number

@@ -23,7 +23,7 @@ pub(crate) mod util;
 pub(crate) mod zmtp;
 
 /// What the cargo-fuzz targets drive directly: the sans-I/O ZMTP engine, with its
-/// security settings and key helpers.
+/// security settings and key helpers, and the WebSocket framing and upgrade.
 #[doc(hidden)]
 pub mod fuzzing {
     pub use crate::msg::Msg;
@@ -38,6 +38,19 @@ pub mod fuzzing {
     /// The public key of a CURVE secret key.
     pub fn curve_public_key(secret: &SecretKey) -> [u8; 32] {
         crate::zmtp::curve_public_key(secret)
+    }
+
+    /// Decodes `data` as WebSocket frames arriving at a server (`server`) or a client,
+    /// fed `step` bytes at a time; returns the ZMTP bytes made, or None when the
+    /// frames were refused.
+    pub fn ws_decode(data: &[u8], server: bool, maxmsgsize: i64, step: usize) -> Option<Vec<u8>> {
+        crate::io::fuzz_ws_decode(data, server, maxmsgsize, step)
+    }
+
+    /// Parses `data` as an upgrade request (server side) and as an upgrade answer
+    /// (client side); true when either was accepted.
+    pub fn ws_upgrade(data: &[u8]) -> bool {
+        crate::io::fuzz_ws_upgrade(data)
     }
 
     /// A ZAP reply with `status`, as a handler sends it (for answering

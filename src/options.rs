@@ -16,8 +16,9 @@
 //!   (buffer of 41);
 //! - some options tell a NULL `optval` from an empty non-NULL one: see [`Options::set_optval`].
 //!
-//! Features a default libzmq 4.3.5 build does not have (GSSAPI, VMCI, NORM, WSS) answer
-//! `EINVAL`, exactly as such a libzmq does.
+//! Features a default libzmq 4.3.5 build does not have (GSSAPI, VMCI, NORM) answer
+//! `EINVAL`, exactly as such a libzmq does. The wss options are set only (libzmq reads
+//! none of them back); a PEM that holds no certificate or key is refused at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -259,6 +260,17 @@ pub struct Options {
     /// `ZMQ_CONNECT_ROUTING_ID` (ROUTER, REP, STREAM): routing id for the next connect;
     /// the socket clears it once that connect used it.
     pub connect_routing_id: Vec<u8>,
+    /// `ZMQ_WSS_KEY_PEM`: a wss server's private key (PEM).
+    pub wss_key_pem: Vec<u8>,
+    /// `ZMQ_WSS_CERT_PEM`: a wss server's certificate chain (PEM).
+    pub wss_cert_pem: Vec<u8>,
+    /// `ZMQ_WSS_TRUST_PEM`: certificates a wss client trusts (PEM).
+    pub wss_trust_pem: Vec<u8>,
+    /// `ZMQ_WSS_HOSTNAME`: the name a wss server's certificate must carry; empty: the
+    /// host connected to.
+    pub wss_hostname: Vec<u8>,
+    /// `ZMQ_WSS_TRUST_SYSTEM`: a wss client also trusts the system's certificates.
+    pub wss_trust_system: bool,
 }
 
 impl Options {
@@ -344,6 +356,11 @@ impl Options {
             can_recv_hiccup_msg: false,
             busy_poll: 0,
             connect_routing_id: Vec::new(),
+            wss_key_pem: Vec::new(),
+            wss_cert_pem: Vec::new(),
+            wss_trust_pem: Vec::new(),
+            wss_hostname: Vec::new(),
+            wss_trust_system: false,
         };
         // The tweaks libzmq's socket-type constructors make (REQ inherits DEALER's,
         // REP inherits ROUTER's, PEER SERVER's).
@@ -512,6 +529,35 @@ impl Options {
             ZMQ_DISCONNECT_MSG => self.disconnect_msg = bytes.to_vec(),
             ZMQ_HICCUP_MSG => self.hiccup_msg = bytes.to_vec(),
             ZMQ_PRIORITY => self.priority = int_where(int, |v| v >= 0)?,
+            ZMQ_WSS_KEY_PEM => {
+                use rustls::pki_types::{pem::PemObject, PrivateKeyDer};
+                if !bytes.is_empty() && PrivateKeyDer::from_pem_slice(bytes).is_err() {
+                    return Err(Errno::EINVAL);
+                }
+                self.wss_key_pem = bytes.to_vec();
+            }
+            ZMQ_WSS_CERT_PEM | ZMQ_WSS_TRUST_PEM => {
+                use rustls::pki_types::{pem::PemObject, CertificateDer};
+                let mut certs = CertificateDer::pem_slice_iter(bytes);
+                let valid = certs.all(|c| c.is_ok())
+                    && CertificateDer::pem_slice_iter(bytes).next().is_some();
+                if !bytes.is_empty() && !valid {
+                    return Err(Errno::EINVAL);
+                }
+                if option == ZMQ_WSS_CERT_PEM {
+                    self.wss_cert_pem = bytes.to_vec();
+                } else {
+                    self.wss_trust_pem = bytes.to_vec();
+                }
+            }
+            ZMQ_WSS_HOSTNAME => {
+                let name = String::from_utf8(bytes.to_vec()).map_err(|_| Errno::EINVAL)?;
+                if !name.is_empty() && rustls::pki_types::ServerName::try_from(name).is_err() {
+                    return Err(Errno::EINVAL);
+                }
+                self.wss_hostname = bytes.to_vec();
+            }
+            ZMQ_WSS_TRUST_SYSTEM => self.wss_trust_system = bool_value(bytes)?,
             // Handled by ROUTER's own option code in libzmq (so REP, built on ROUTER,
             // accepts it too); other types refuse it but still read it back.
             ZMQ_ROUTER_NOTIFY if self.has_router_options() => {
@@ -1845,11 +1891,6 @@ mod tests {
             ZMQ_NORM_NUM_PARITY,
             ZMQ_NORM_NUM_AUTOPARITY,
             ZMQ_NORM_PUSH,
-            ZMQ_WSS_KEY_PEM,
-            ZMQ_WSS_CERT_PEM,
-            ZMQ_WSS_TRUST_PEM,
-            ZMQ_WSS_HOSTNAME,
-            ZMQ_WSS_TRUST_SYSTEM,
         ];
         for option in absent {
             for value in [&int(0)[..], &int(1), &0u64.to_ne_bytes(), b"text"] {
@@ -1857,6 +1898,32 @@ mod tests {
             }
             assert_eq!(o.get(option, &mut [0u8; 4]), Err(Errno::EINVAL));
             assert_eq!(o.get(option, &mut [0u8; 8]), Err(Errno::EINVAL));
+        }
+    }
+
+    #[test]
+    fn wss_options_are_checked_and_set_only() {
+        let mut o = Options::new(ZMQ_DEALER);
+        for option in [ZMQ_WSS_KEY_PEM, ZMQ_WSS_CERT_PEM, ZMQ_WSS_TRUST_PEM] {
+            assert_eq!(o.set(option, b"not a pem"), Err(Errno::EINVAL), "{option}");
+            assert_eq!(o.set_optval(option, None), Ok(()));
+        }
+        let cert = b"-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n";
+        assert_eq!(o.set(ZMQ_WSS_TRUST_PEM, cert), Ok(()));
+        assert_eq!(o.wss_trust_pem, cert.to_vec());
+        assert_eq!(o.set(ZMQ_WSS_HOSTNAME, b"example.org"), Ok(()));
+        assert_eq!(o.set(ZMQ_WSS_HOSTNAME, b"bad name!"), Err(Errno::EINVAL));
+        assert_eq!(o.set(ZMQ_WSS_TRUST_SYSTEM, &int(1)), Ok(()));
+        assert!(o.wss_trust_system);
+        assert_eq!(o.set(ZMQ_WSS_TRUST_SYSTEM, &int(2)), Err(Errno::EINVAL));
+        for option in [
+            ZMQ_WSS_KEY_PEM,
+            ZMQ_WSS_CERT_PEM,
+            ZMQ_WSS_TRUST_PEM,
+            ZMQ_WSS_HOSTNAME,
+            ZMQ_WSS_TRUST_SYSTEM,
+        ] {
+            assert_eq!(o.get(option, &mut [0u8; 256]), Err(Errno::EINVAL));
         }
     }
 

@@ -8,7 +8,8 @@
 //! the socket, by either thread, happens under one lock, and bytes a direct write could
 //! not finish are left for the I/O thread, which writes them before anything else.
 //! The engine decides whether and how messages may be framed here (`DirectFraming`);
-//! the socket is shared, so it stays open while a direct write uses it.
+//! over ws the frames are then wrapped as WebSocket messages (`attach_ws`). The
+//! socket is shared, so it stays open while a direct write uses it.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, MutexGuard};
 
 use super::sys;
+use super::ws::frame::Outbound;
 use crate::msg::Msg;
 use crate::pipe::{Direct, DirectPath, DirectSink, IdleMark, IDLE_NONE};
 use crate::zmtp::DirectFraming;
@@ -36,8 +38,11 @@ pub(crate) struct DirectState {
     /// The connection and how its engine frames messages; None while there is no
     /// connection that takes direct writes.
     target: Option<(Arc<OwnedFd>, DirectFraming)>,
-    /// Bytes of a direct write the socket did not take; the I/O thread writes them first.
+    /// Bytes of a direct write the socket did not take; the I/O thread writes them first
+    /// (as they are: they are already framed for the wire).
     pub(crate) leftover: Vec<u8>,
+    /// ws: the encoder wrapping ZMTP frames as WebSocket messages, and its buffer.
+    ws: Option<(Outbound, Vec<u8>)>,
 }
 
 impl Default for DirectWrite {
@@ -47,6 +52,7 @@ impl Default for DirectWrite {
             state: Mutex::new(DirectState {
                 target: None,
                 leftover: Vec::new(),
+                ws: None,
             }),
         }
     }
@@ -54,16 +60,29 @@ impl Default for DirectWrite {
 
 impl DirectSink for DirectWrite {
     fn try_write(&self, pos: u64, parts: &[Msg], scratch: &mut Vec<u8>) -> Direct {
-        let mut st = self.state.lock();
-        let Some((fd, framing)) = &st.target else {
+        let mut guard = self.state.lock();
+        let DirectState {
+            target,
+            leftover,
+            ws,
+        } = &mut *guard;
+        let Some((fd, framing)) = target else {
             return Direct::Refused;
         };
-        if !st.leftover.is_empty() || self.idle_at.load(Ordering::Acquire) != pos {
+        if !leftover.is_empty() || self.idle_at.load(Ordering::Acquire) != pos {
             return Direct::Refused;
         }
         if !framing.encode(scratch, parts) {
             return Direct::Refused;
         }
+        let scratch = match ws {
+            Some((outbound, buf)) => {
+                buf.clear();
+                outbound.encode(scratch, buf);
+                buf
+            }
+            None => scratch,
+        };
         let sent = match sys::send(fd.as_raw_fd(), scratch) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
@@ -74,7 +93,7 @@ impl DirectSink for DirectWrite {
         if sent == scratch.len() {
             return Direct::Written;
         }
-        st.leftover.extend_from_slice(&scratch[sent..]);
+        leftover.extend_from_slice(&scratch[sent..]);
         self.idle_at.store(BUSY, Ordering::Release);
         Direct::Partial
     }
@@ -94,6 +113,18 @@ impl DirectWrite {
         let mut st = self.state.lock();
         st.target = Some((fd, framing));
         st.leftover.clear();
+        st.ws = None;
+        self.idle_at.store(BUSY, Ordering::Release);
+    }
+
+    /// I/O side: a ws connection is up; its ZMTP frames are wrapped by `outbound` (at
+    /// a message boundary now, as the connection's own encoder is whenever direct
+    /// writes may go).
+    pub(crate) fn attach_ws(&self, fd: Arc<OwnedFd>, framing: DirectFraming, outbound: Outbound) {
+        let mut st = self.state.lock();
+        st.target = Some((fd, framing));
+        st.leftover.clear();
+        st.ws = Some((outbound, Vec::new()));
         self.idle_at.store(BUSY, Ordering::Release);
     }
 
@@ -103,6 +134,7 @@ impl DirectWrite {
         let mut st = self.state.lock();
         st.target = None;
         st.leftover.clear();
+        st.ws = None;
         self.idle_at.store(BUSY, Ordering::Release);
     }
 

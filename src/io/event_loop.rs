@@ -21,6 +21,7 @@ use super::listener::Listener;
 use super::session::{self, Io, Readiness, Session};
 use super::timers::TimerHeap;
 use super::udp::UdpEndpoint;
+use super::ws::Port;
 use super::{Control, IoCommand, IoMailbox, IoWake, SessionOwner};
 use crate::pipe::IdHasher;
 
@@ -33,11 +34,20 @@ const COMMANDS_PER_TURN: usize = 1024;
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 type FastSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
+/// A ws/wss listener, shared by the paths bound on its port.
+struct PortRoom {
+    port: Arc<Port>,
+    fd: std::os::fd::OwnedFd,
+    scheduled: Option<Instant>,
+}
+
 /// A room of the loop.
 enum Entry {
     Listener(Listener),
     Session(Box<Session>),
     Udp(Box<UdpEndpoint>),
+    /// Belongs to no socket (socket 0); its routes name theirs.
+    WsPort(PortRoom),
 }
 
 impl Entry {
@@ -46,6 +56,7 @@ impl Entry {
             Entry::Listener(l) => l.link.socket_id,
             Entry::Session(s) => s.socket_id(),
             Entry::Udp(u) => u.socket_id(),
+            Entry::WsPort(_) => 0,
         }
     }
 
@@ -54,6 +65,7 @@ impl Entry {
             Entry::Listener(l) => l.endpoint_id,
             Entry::Session(s) => s.endpoint_id,
             Entry::Udp(u) => u.endpoint_id,
+            Entry::WsPort(p) => p.port.id,
         }
     }
 
@@ -62,6 +74,7 @@ impl Entry {
             Entry::Listener(l) => &mut l.scheduled,
             Entry::Session(s) => &mut s.scheduled,
             Entry::Udp(u) => &mut u.scheduled,
+            Entry::WsPort(p) => &mut p.scheduled,
         }
     }
 
@@ -70,6 +83,7 @@ impl Entry {
             Entry::Listener(l) => l.deadline(),
             Entry::Session(s) => s.deadline(),
             Entry::Udp(_) => None,
+            Entry::WsPort(_) => None,
         }
     }
 }
@@ -77,6 +91,9 @@ impl Entry {
 struct Slot {
     generation: u32,
     entry: Option<Entry>,
+    /// The socket the room is indexed under in `by_socket` (a ws session moves from
+    /// socket 0 to its route's socket once its upgrade names the path).
+    indexed_as: u64,
 }
 
 /// The state of one I/O thread.
@@ -92,6 +109,8 @@ pub(crate) struct EventLoop<C: Clock> {
     timers: TimerHeap<Token>,
     /// The slots of each socket's rooms.
     by_socket: FastMap<u64, FastSet<usize>>,
+    /// The ws/wss ports this thread listens on.
+    ports: Vec<Token>,
     buf: Vec<u8>,
     stopping: bool,
     /// Commands were left in the queue last turn: do not sleep.
@@ -125,6 +144,7 @@ impl<C: Clock> EventLoop<C> {
             live: 0,
             timers: TimerHeap::default(),
             by_socket: FastMap::default(),
+            ports: Vec::new(),
             buf: session::read_buffer(),
             stopping: false,
             backlog: false,
@@ -201,6 +221,7 @@ impl<C: Clock> EventLoop<C> {
                 self.slots.push(Slot {
                     generation: 0,
                     entry: None,
+                    indexed_as: 0,
                 });
                 self.slots.len() - 1
             }
@@ -210,10 +231,9 @@ impl<C: Clock> EventLoop<C> {
 
     fn fill(&mut self, token: Token, entry: Entry) {
         let (index, _) = split(token);
-        self.by_socket
-            .entry(entry.socket_id())
-            .or_default()
-            .insert(index);
+        let socket_id = entry.socket_id();
+        self.by_socket.entry(socket_id).or_default().insert(index);
+        self.slots[index].indexed_as = socket_id;
         self.slots[index].entry = Some(entry);
         self.live += 1;
     }
@@ -234,7 +254,7 @@ impl<C: Clock> EventLoop<C> {
         slot.generation = slot.generation.wrapping_add(1);
         self.free.push(index);
         self.live -= 1;
-        let socket_id = entry.socket_id();
+        let socket_id = slot.indexed_as;
         if let Some(set) = self.by_socket.get_mut(&socket_id) {
             set.remove(&index);
             if set.is_empty() {
@@ -301,20 +321,37 @@ impl<C: Clock> EventLoop<C> {
         self.settle(token);
     }
 
-    /// After a room acted: remove it if it ended, else keep its deadline in the heap.
+    /// After a room acted: remove it if it ended, else keep its deadline in the heap
+    /// (and its socket's index, should it have changed).
     fn settle(&mut self, token: Token) {
+        let (index, _) = split(token);
         let Some(entry) = self.entry_mut(token) else {
             return;
         };
         let done = match entry {
             Entry::Session(s) => s.is_done(),
             Entry::Udp(u) => u.is_done(),
-            Entry::Listener(_) => false,
+            Entry::Listener(_) | Entry::WsPort(_) => false,
         };
         if done {
             self.remove(token);
             return;
         }
+        let socket_id = entry.socket_id();
+        if self.slots[index].indexed_as != socket_id {
+            let old = self.slots[index].indexed_as;
+            if let Some(set) = self.by_socket.get_mut(&old) {
+                set.remove(&index);
+                if set.is_empty() {
+                    self.by_socket.remove(&old);
+                }
+            }
+            self.by_socket.entry(socket_id).or_default().insert(index);
+            self.slots[index].indexed_as = socket_id;
+        }
+        let Some(entry) = self.entry_mut(token) else {
+            return;
+        };
         let deadline = entry.deadline();
         let scheduled = entry.scheduled();
         if deadline != *scheduled {
@@ -332,6 +369,7 @@ impl<C: Clock> EventLoop<C> {
             Some(Entry::Udp(_)) => self.with_udp(token, now, |u, io| {
                 u.on_ready(io, ready.readable, ready.writable)
             }),
+            Some(Entry::WsPort(_)) => self.accept_ws(token, now),
             None => {}
         }
     }
@@ -352,6 +390,73 @@ impl<C: Clock> EventLoop<C> {
             });
         }
         self.settle(token);
+    }
+
+    /// Accepts every waiting connection of a ws port, each into a session that first
+    /// upgrades (and so learns which route it serves).
+    fn accept_ws(&mut self, token: Token, now: Instant) {
+        loop {
+            let Some(Entry::WsPort(p)) = self.entry_mut(token) else {
+                return;
+            };
+            let stream = match super::sys::accept(std::os::fd::AsRawFd::as_raw_fd(&p.fd)) {
+                Ok(fd) => {
+                    super::sys::set_nodelay(std::os::fd::AsRawFd::as_raw_fd(&fd));
+                    let t = if p.port.secure {
+                        super::Transport::Wss
+                    } else {
+                        super::Transport::Ws
+                    };
+                    super::transport::Stream::new(fd, t)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.raw_os_error() == Some(libc::ECONNABORTED) => continue,
+                // Out of descriptors or would block: the next readiness retries.
+                Err(_) => return,
+            };
+            let port = p.port.clone();
+            let Some(link) = port.upgrade_link() else {
+                continue;
+            };
+            self.start_session(now, |owner| {
+                Session::ws_accepted(port, link, stream, owner, now)
+            });
+        }
+    }
+
+    /// Removes a socket's routes from this thread's ws ports (one endpoint or all);
+    /// a port left with none closes, with the connections still upgrading on it.
+    fn let_go_routes(&mut self, socket_id: u64, endpoint_id: Option<u64>, now: Instant) {
+        let mut closed = Vec::new();
+        for &token in &self.ports {
+            let Some(Entry::WsPort(p)) = self
+                .slots
+                .get(split(token).0)
+                .and_then(|s| s.entry.as_ref())
+            else {
+                continue;
+            };
+            let (gone, empty) = p.port.remove(socket_id, endpoint_id);
+            for route in gone {
+                let at = crate::monitor::Endpoints::bound(&route.endpoint);
+                route
+                    .link
+                    .monitor
+                    .emit(crate::abi::ZMQ_EVENT_CLOSED, p.port.raw_fd() as u64, &at);
+            }
+            if empty {
+                closed.push(token);
+            }
+        }
+        for token in closed {
+            self.ports.retain(|&t| t != token);
+            if let Some(Entry::WsPort(p)) = self.remove(token) {
+                super::transport::deregister(self.poll.registry(), p.port.raw_fd());
+                let id = p.port.id;
+                drop(p);
+                self.let_go(0, Some(id), 0, now);
+            }
+        }
     }
 
     /// Inserts a new session and starts it.
@@ -404,6 +509,20 @@ impl<C: Clock> EventLoop<C> {
                 }
                 self.accept(token, now);
             }
+            Control::ListenWs { port, fd } => {
+                let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+                let token = self.insert(Entry::WsPort(PortRoom {
+                    port,
+                    fd,
+                    scheduled: None,
+                }));
+                if super::transport::register(self.poll.registry(), raw, token).is_err() {
+                    self.remove(token);
+                    return;
+                }
+                self.ports.push(token);
+                self.accept_ws(token, now);
+            }
             Control::Connect {
                 endpoint_id,
                 endpoint,
@@ -445,6 +564,9 @@ impl<C: Clock> EventLoop<C> {
     /// The socket let go of one endpoint (unbind, disconnect) or of all (close): its
     /// listeners close, its sessions deliver what is left within `linger`.
     fn let_go(&mut self, socket_id: u64, endpoint_id: Option<u64>, linger: i32, now: Instant) {
+        if socket_id != 0 && !self.ports.is_empty() {
+            self.let_go_routes(socket_id, endpoint_id, now);
+        }
         let Some(set) = self.by_socket.get(&socket_id) else {
             return;
         };
@@ -469,7 +591,7 @@ impl<C: Clock> EventLoop<C> {
                     self.with_session(token, now, |s, io| s.let_go(io, linger))
                 }
                 Some(Entry::Udp(_)) => self.with_udp(token, now, |u, io| u.let_go(io)),
-                None => {}
+                Some(Entry::WsPort(_)) | None => {}
             }
         }
     }
@@ -487,6 +609,7 @@ impl<C: Clock> EventLoop<C> {
                 Entry::Listener(_) => self.accept(token, now),
                 Entry::Session(_) => self.with_session(token, now, |s, io| s.on_timer(io)),
                 Entry::Udp(_) => {}
+                Entry::WsPort(_) => {}
             }
         }
         if self.timers.len() > 2 * self.live + 1024 {
@@ -499,6 +622,7 @@ impl<C: Clock> EventLoop<C> {
                             Some(Entry::Listener(l)) => l.scheduled == Some(at),
                             Some(Entry::Session(x)) => x.scheduled == Some(at),
                             Some(Entry::Udp(u)) => u.scheduled == Some(at),
+                            Some(Entry::WsPort(p)) => p.scheduled == Some(at),
                             None => false,
                         }
                 })

@@ -18,6 +18,42 @@ use crate::monitor::Endpoints;
 /// How long accepting pauses after the process ran out of descriptors.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
+/// Whether a socket's accept filters (ZMQ_TCP_ACCEPT_FILTER, the ipc credential
+/// filters) let a connection in.
+pub(crate) fn accept_allowed(
+    o: &crate::options::Options,
+    transport: Transport,
+    stream: &Stream,
+) -> bool {
+    match transport {
+        Transport::Tcp | Transport::Ws | Transport::Wss => {
+            if o.tcp_accept_filters.is_empty() {
+                return true;
+            }
+            match sys::sock_name(stream.raw_fd(), true) {
+                Some(sys::SockName::Inet(peer)) => {
+                    o.tcp_accept_filters.iter().any(|f| f.matches(&peer.ip()))
+                }
+                _ => false,
+            }
+        }
+        Transport::Ipc => {
+            if o.ipc_uid_accept_filters.is_empty()
+                && o.ipc_gid_accept_filters.is_empty()
+                && o.ipc_pid_accept_filters.is_empty()
+            {
+                return true;
+            }
+            let Some((pid, uid, gid)) = sys::peer_credentials(stream.raw_fd()) else {
+                return false;
+            };
+            o.ipc_uid_accept_filters.contains(&uid)
+                || o.ipc_gid_accept_filters.contains(&gid)
+                || o.ipc_pid_accept_filters.contains(&pid)
+        }
+    }
+}
+
 /// A listening endpoint served by an I/O thread.
 pub(crate) struct Listener {
     pub(crate) link: SocketLink,
@@ -92,34 +128,7 @@ impl Listener {
 
     /// Whether the socket's accept filters let this connection in.
     fn allowed(&self, stream: &Stream) -> bool {
-        let o = &self.link.options;
-        match self.listening.transport() {
-            Transport::Tcp => {
-                if o.tcp_accept_filters.is_empty() {
-                    return true;
-                }
-                match sys::sock_name(stream.raw_fd(), true) {
-                    Some(sys::SockName::Inet(peer)) => {
-                        o.tcp_accept_filters.iter().any(|f| f.matches(&peer.ip()))
-                    }
-                    _ => false,
-                }
-            }
-            Transport::Ipc => {
-                if o.ipc_uid_accept_filters.is_empty()
-                    && o.ipc_gid_accept_filters.is_empty()
-                    && o.ipc_pid_accept_filters.is_empty()
-                {
-                    return true;
-                }
-                let Some((pid, uid, gid)) = sys::peer_credentials(stream.raw_fd()) else {
-                    return false;
-                };
-                o.ipc_uid_accept_filters.contains(&uid)
-                    || o.ipc_gid_accept_filters.contains(&gid)
-                    || o.ipc_pid_accept_filters.contains(&pid)
-            }
-        }
+        accept_allowed(&self.link.options, self.listening.transport(), stream)
     }
 
     /// Stops listening: the socket is closed and ZMQ_EVENT_CLOSED reported.

@@ -1,6 +1,9 @@
 //! The network side: I/O threads, each running an event loop over its rooms.
 //!
-//! - `transport`: tcp and ipc behind one seam (bind, accept, connect, byte streams);
+//! - `transport`: tcp, ipc, ws and wss behind one seam (bind, accept, connect, byte
+//!   streams);
+//! - `ws`: the WebSocket transports: TLS and WebSocket framing between a connection's
+//!   socket and its engine, the HTTP upgrade, and ports whose paths several binds share;
 //! - `listener`: a bound endpoint accepting connections;
 //! - `connecter`: when a connect session (re)connects, a pure state machine;
 //! - `session`: a socket pipe joined to the connection serving it (engine glue,
@@ -24,6 +27,7 @@ pub(crate) mod sys;
 mod timers;
 mod transport;
 pub(crate) mod udp;
+mod ws;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -41,6 +45,7 @@ use crate::signal::{Signal, Wake};
 
 pub(crate) use session::{session_pipe, SessionPipe};
 pub(crate) use transport::{listen, Listening, Target, Transport};
+pub(crate) use ws::{fuzz_ws_decode, fuzz_ws_upgrade, WsConnect, WsPorts};
 
 /// What an I/O thread needs to know about the socket a session serves. Options are
 /// a snapshot taken at bind/connect time, as in libzmq.
@@ -82,6 +87,11 @@ pub(crate) enum Control {
         endpoint_id: u64,
         listening: Listening,
         link: SocketLink,
+    },
+    /// Accept ws/wss connections on a port; its routes say which socket each serves.
+    ListenWs {
+        port: Arc<ws::Port>,
+        fd: std::os::fd::OwnedFd,
     },
     /// Connect (and keep reconnecting) to `target`; `pipe` is the session's end of a
     /// pipe the socket already attached, or None when each connection brings its own.

@@ -27,6 +27,10 @@ use super::raw::RawEngine;
 use super::socks::{self, Credentials, Progress, SocksClient};
 use super::sys;
 use super::transport::{self, Stream, Target, Transport};
+use super::ws::frame::{Outbound, Role};
+use super::ws::handshake::{self, ClientHandshake, ServerHandshake, Subprotocol, Upgraded};
+use super::ws::layer::{self, Layer};
+use super::ws::{Port, WsConnect};
 use super::SocketLink;
 use crate::abi::*;
 use crate::monitor::Endpoints;
@@ -179,7 +183,63 @@ enum Wire {
     Connecting(Stream),
     /// Connected to a SOCKS5 proxy, asking it to connect on.
     Socks(Stream, Box<SocksClient>),
+    /// ws/wss: TLS and the HTTP upgrade, before the engine starts.
+    Upgrading(Stream, Box<Upgrading>),
     Live(Box<Conn>),
+}
+
+/// A ws/wss connection's upgrade in progress.
+struct Upgrading {
+    side: UpgradeSide,
+    /// ZMQ_HANDSHAKE_IVL covers the upgrade too.
+    deadline: Option<Instant>,
+    at: Endpoints,
+}
+
+enum UpgradeSide {
+    Client(ClientHandshake),
+    /// An accepted connection: its request's path picks the route it serves.
+    Server(ServerHandshake, Arc<Port>),
+}
+
+/// How a ws/wss upgrade failed: the monitor event and value, whether reconnecting
+/// helps, and the HTTP status to answer a client with.
+struct UpgradeFailure {
+    event: i32,
+    value: i32,
+    kind: CloseKind,
+    refusal: Option<u16>,
+}
+
+impl UpgradeFailure {
+    fn connection(errno: i32) -> UpgradeFailure {
+        UpgradeFailure {
+            event: ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+            value: errno,
+            kind: CloseKind::Connection,
+            refusal: None,
+        }
+    }
+
+    fn protocol(refusal: Option<u16>) -> UpgradeFailure {
+        UpgradeFailure {
+            event: ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+            value: ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED,
+            kind: CloseKind::Protocol,
+            refusal,
+        }
+    }
+}
+
+/// What the socket options make of ROUTER_NOTIFY and STREAM notifications:
+/// (notify connects, notify disconnects).
+fn notifications(o: &crate::options::Options) -> (bool, bool) {
+    let raw_notify = o.raw_socket && o.raw_notify;
+    let router = o.socket_type == ZMQ_ROUTER;
+    (
+        raw_notify || (router && o.router_notify & ZMQ_NOTIFY_CONNECT != 0),
+        raw_notify || (router && o.router_notify & ZMQ_NOTIFY_DISCONNECT != 0),
+    )
 }
 
 /// ZMQ_SOCKS_PROXY: connections go through this SOCKS5 proxy.
@@ -249,12 +309,7 @@ impl Session {
         owner: Arc<dyn PipeOwner>,
         pipe: Option<SessionPipe>,
     ) -> Session {
-        let o = &link.options;
-        let raw_notify = o.raw_socket && o.raw_notify;
-        let router = o.socket_type == ZMQ_ROUTER;
-        let notify_connect = raw_notify || (router && o.router_notify & ZMQ_NOTIFY_CONNECT != 0);
-        let notify_disconnect =
-            raw_notify || (router && o.router_notify & ZMQ_NOTIFY_DISCONNECT != 0);
+        let (notify_connect, notify_disconnect) = notifications(&link.options);
         let (pipe, direct) = match pipe {
             Some(p) => (Some(p.end), p.direct),
             None => (None, Arc::new(DirectWrite::default())),
@@ -295,6 +350,43 @@ impl Session {
         s
     }
 
+    /// A session for a connection a ws/wss port accepted: it upgrades first, and
+    /// serves the route its request names (`link` stands in until then).
+    pub(crate) fn ws_accepted(
+        port: Arc<Port>,
+        link: SocketLink,
+        mut stream: Stream,
+        owner: Arc<dyn PipeOwner>,
+        now: Instant,
+    ) -> Session {
+        let o = link.options.clone();
+        let tls = port.tls.as_ref().map(|config| {
+            rustls::ServerConnection::new(config.clone()).map(rustls::Connection::Server)
+        });
+        // A wss port never falls back to plain ws: without its TLS session the
+        // connection is refused (`start` ends a session with no layer).
+        let refused = matches!(tls, Some(Err(_)));
+        if !refused {
+            let tls = tls.and_then(Result::ok);
+            stream.set_layer(Layer::new(Role::Server, tls, o.maxmsgsize));
+        }
+        let at = Endpoints {
+            local: stream.local_endpoint(),
+            remote: stream.peer_endpoint(),
+            bound: true,
+        };
+        let mut s = Session::new(link, port.id, String::new(), Origin::Accepted, owner, None);
+        s.wire = Wire::Upgrading(
+            stream,
+            Box::new(Upgrading {
+                side: UpgradeSide::Server(ServerHandshake::default(), port),
+                deadline: upgrade_deadline(&o, now),
+                at,
+            }),
+        );
+        s
+    }
+
     /// A session for a connect endpoint; `pipe` is the session's end of the pipe the
     /// socket already attached (None: one pipe per connection).
     pub(crate) fn connect(
@@ -315,6 +407,7 @@ impl Session {
                     proxy: Target {
                         transport: Transport::Tcp,
                         address: String::from_utf8_lossy(&o.socks_proxy_address).into_owned(),
+                        ws: None,
                     },
                     credentials: socks::Credentials::from_options(
                         &o.socks_proxy_username,
@@ -350,6 +443,7 @@ impl Session {
         };
         match &self.wire {
             Wire::Live(conn) => consider(conn.engine.next_timeout()),
+            Wire::Upgrading(_, up) => consider(up.deadline),
             Wire::Connecting(_) | Wire::Socks(..) | Wire::None => {
                 if let Origin::Connect { connecter, .. } = &self.origin {
                     consider(connecter.deadline());
@@ -379,7 +473,17 @@ impl Session {
                 self.link
                     .monitor
                     .emit(ZMQ_EVENT_ACCEPTED, stream.raw_fd() as u64, &at);
-                self.install(io, stream, at);
+                self.install(io, stream, at, None);
+            }
+            Wire::Upgrading(mut stream, up) => {
+                if stream.layer().is_none()
+                    || transport::register(io.registry, stream.raw_fd(), io.token).is_err()
+                {
+                    self.end(io);
+                    return;
+                }
+                self.wire = Wire::Upgrading(stream, up);
+                self.upgrade_step(io);
             }
             other => {
                 self.wire = other;
@@ -393,6 +497,7 @@ impl Session {
         match &self.wire {
             Wire::Connecting(_) => self.connect_done(io),
             Wire::Socks(..) => self.socks_step(io),
+            Wire::Upgrading(..) => self.upgrade_step(io),
             Wire::Live(_) => {
                 if ready.readable {
                     self.read_input(io);
@@ -484,6 +589,17 @@ impl Session {
                     }
                 }
             }
+            Wire::Upgrading(_, up) => {
+                if up.deadline.is_some_and(|d| io.now >= d) {
+                    self.upgrade_failed(
+                        io,
+                        UpgradeFailure {
+                            kind: CloseKind::Timeout,
+                            ..UpgradeFailure::connection(libc::EAGAIN)
+                        },
+                    );
+                }
+            }
             Wire::Connecting(_) | Wire::Socks(..) | Wire::None => self.poll_connecter(io),
         }
     }
@@ -499,6 +615,9 @@ impl Session {
         match std::mem::replace(&mut self.wire, Wire::None) {
             Wire::Live(conn) => {
                 transport::deregister(io.registry, conn.stream.raw_fd());
+            }
+            Wire::Upgrading(stream, _) => {
+                transport::deregister(io.registry, stream.raw_fd());
             }
             Wire::Connecting(stream) | Wire::Socks(stream, _) => {
                 let fd = stream.raw_fd();
@@ -541,7 +660,10 @@ impl Session {
             return false;
         }
         if let Wire::Live(conn) = &self.wire {
-            if conn.engine.output_len() > 0 || !self.direct.lock().leftover.is_empty() {
+            if conn.engine.output_len() > 0
+                || conn.stream.has_pending()
+                || !self.direct.lock().leftover.is_empty()
+            {
                 return false;
             }
         }
@@ -654,6 +776,15 @@ impl Session {
                     }
                     return;
                 }
+                if let Origin::Connect {
+                    target: Target { ws: Some(ws), .. },
+                    ..
+                } = &self.origin
+                {
+                    let ws = ws.clone();
+                    self.ws_connected(io, stream, ws);
+                    return;
+                }
                 self.connected(io, stream, &[]);
             }
             Err(e) => {
@@ -680,7 +811,7 @@ impl Session {
         self.link
             .monitor
             .emit(ZMQ_EVENT_CONNECTED, stream.raw_fd() as u64, &at);
-        self.install(io, stream, at);
+        self.install(io, stream, at, None);
         if !early.is_empty() {
             if let Some(conn) = self.conn() {
                 conn.engine.receive(early, io.now);
@@ -689,6 +820,223 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// The tcp connection of a ws/wss endpoint is up: TLS (wss) and the HTTP upgrade
+    /// come before the engine.
+    fn ws_connected(&mut self, io: &mut Io<'_>, mut stream: Stream, ws: Arc<WsConnect>) {
+        if let Origin::Connect { connecter, .. } = &mut self.origin {
+            connecter.connected();
+        }
+        let at = Endpoints {
+            local: stream.local_endpoint(),
+            remote: self.endpoint.clone(),
+            bound: false,
+        };
+        let fd = stream.raw_fd();
+        self.link.monitor.emit(ZMQ_EVENT_CONNECTED, fd as u64, &at);
+        let o = self.link.options.clone();
+        let tls = match &ws.tls {
+            Some((config, name)) => {
+                match rustls::ClientConnection::new(config.clone(), name.clone()) {
+                    Ok(c) => Some(rustls::Connection::Client(c)),
+                    Err(_) => None,
+                }
+            }
+            None => None,
+        };
+        let tls_failed = ws.tls.is_some() && tls.is_none();
+        let mut layer = Layer::new(Role::Client, tls, o.maxmsgsize);
+        let mut nonce = [0u8; 16];
+        let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce);
+        let hs = ClientHandshake::new(
+            &ws.host_port,
+            &ws.path,
+            Subprotocol::offered(o.mechanism),
+            nonce,
+        );
+        let sent = layer.send_plain(fd, hs.request());
+        stream.set_layer(layer);
+        self.wire = Wire::Upgrading(
+            stream,
+            Box::new(Upgrading {
+                side: UpgradeSide::Client(hs),
+                deadline: upgrade_deadline(&o, io.now),
+                at,
+            }),
+        );
+        match sent {
+            _ if tls_failed => self.upgrade_failed(io, UpgradeFailure::connection(libc::EPROTO)),
+            Err(e) => self.upgrade_failed(
+                io,
+                UpgradeFailure::connection(e.raw_os_error().unwrap_or(libc::EIO)),
+            ),
+            Ok(()) => self.upgrade_step(io),
+        }
+    }
+
+    /// Moves a ws/wss upgrade on: sends what waits (TLS records, the request or
+    /// answer), reads the other side's head, and starts the engine once it is in.
+    fn upgrade_step(&mut self, io: &mut Io<'_>) {
+        enum Done {
+            Client(Upgraded),
+            Server(handshake::Request),
+        }
+        let outcome = loop {
+            let Wire::Upgrading(stream, up) = &mut self.wire else {
+                return;
+            };
+            let fd = stream.raw_fd();
+            let Some(layer) = stream.layer() else {
+                return;
+            };
+            match layer.flush(fd) {
+                Ok(()) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
+                Err(e) => {
+                    break Err(UpgradeFailure::connection(
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    ))
+                }
+            }
+            match layer.read_plain(fd, io.buf) {
+                Ok(0) => break Err(UpgradeFailure::connection(libc::EPIPE)),
+                Ok(n) => match &mut up.side {
+                    UpgradeSide::Client(hs) => match hs.receive(&io.buf[..n]) {
+                        Ok(None) => continue,
+                        Ok(Some(u)) => break Ok(Done::Client(u)),
+                        Err(_) => break Err(UpgradeFailure::protocol(None)),
+                    },
+                    UpgradeSide::Server(hs, _) => match hs.receive(&io.buf[..n]) {
+                        Ok(None) => continue,
+                        Ok(Some(r)) => break Ok(Done::Server(r)),
+                        Err(_) => break Err(UpgradeFailure::protocol(Some(400))),
+                    },
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    break Err(UpgradeFailure::connection(
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    ))
+                }
+            }
+        };
+        match outcome {
+            Err(f) => self.upgrade_failed(io, f),
+            Ok(Done::Client(u)) => {
+                let Wire::Upgrading(mut stream, up) = std::mem::replace(&mut self.wire, Wire::None)
+                else {
+                    return;
+                };
+                if let Some(l) = stream.layer() {
+                    l.start_frames(&u.leftover);
+                }
+                self.install(io, stream, up.at, Some(u.protocol));
+            }
+            Ok(Done::Server(request)) => self.upgrade_accepted(io, request),
+        }
+    }
+
+    /// An accepted connection's request is in: route it by its path, answer, and
+    /// start the engine as a connection of the route's socket.
+    fn upgrade_accepted(&mut self, io: &mut Io<'_>, request: handshake::Request) {
+        let Wire::Upgrading(_, up) = &self.wire else {
+            return;
+        };
+        let UpgradeSide::Server(_, port) = &up.side else {
+            return;
+        };
+        let Some((link, endpoint_id, endpoint)) = port.route(&request.path) else {
+            return self.upgrade_failed(io, UpgradeFailure::protocol(Some(404)));
+        };
+        let o = link.options.clone();
+        let Wire::Upgrading(stream, _) = &self.wire else {
+            return;
+        };
+        if !super::listener::accept_allowed(&o, stream.transport(), stream) {
+            // Refused by a filter: closed at once, as libzmq does.
+            return self.end(io);
+        }
+        // The connection now belongs to the route's socket.
+        self.link = link;
+        self.endpoint_id = endpoint_id;
+        self.endpoint = endpoint.clone();
+        (self.notify_connect, self.notify_disconnect) = notifications(&o);
+        let Some(protocol) = request.choose(o.mechanism, !o.zap_domain.is_empty()) else {
+            return self.upgrade_failed(io, UpgradeFailure::protocol(Some(400)));
+        };
+        let Wire::Upgrading(mut stream, _) = std::mem::replace(&mut self.wire, Wire::None) else {
+            return;
+        };
+        let fd = stream.raw_fd();
+        let at = Endpoints {
+            local: endpoint,
+            remote: stream.peer_endpoint(),
+            bound: true,
+        };
+        let sent = match stream.layer() {
+            Some(l) => {
+                let sent = l.send_plain(fd, &request.accept(protocol));
+                l.start_frames(&request.leftover);
+                sent
+            }
+            None => Ok(()),
+        };
+        self.link.monitor.emit(ZMQ_EVENT_ACCEPTED, fd as u64, &at);
+        self.install(io, stream, at, Some(protocol));
+        if let Err(e) = sent {
+            if let Some(conn) = self.conn() {
+                conn.engine
+                    .connection_error(e.raw_os_error().unwrap_or(libc::EIO));
+                self.handle_engine_events(io);
+            }
+        }
+    }
+
+    /// A ws/wss upgrade failed: a client is told why (an HTTP status), the monitor
+    /// hears it, then the session reconnects (connect side) or ends (accepted side).
+    fn upgrade_failed(&mut self, io: &mut Io<'_>, f: UpgradeFailure) {
+        let Wire::Upgrading(mut stream, up) = std::mem::replace(&mut self.wire, Wire::None) else {
+            return;
+        };
+        let fd = stream.raw_fd();
+        if let (Some(status), Some(l)) = (f.refusal, stream.layer()) {
+            let _ = l.send_plain(fd, &handshake::refusal(status));
+        }
+        transport::deregister(io.registry, fd);
+        drop(stream);
+        let Origin::Connect { .. } = &self.origin else {
+            // An accepted connection belongs to no socket until routed: nothing to report.
+            self.end(io);
+            return;
+        };
+        if f.event != 0 {
+            self.link
+                .monitor
+                .emit(f.event, f.value as u32 as u64, &up.at);
+        }
+        self.link
+            .monitor
+            .emit(ZMQ_EVENT_DISCONNECTED, fd as u64, &up.at);
+        let ended = if f.kind == CloseKind::Protocol {
+            Ended::Protocol
+        } else {
+            Ended::Lost { handshaking: true }
+        };
+        let disconnected = self
+            .link
+            .disconnected
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let Origin::Connect { connecter, .. } = &mut self.origin else {
+            return;
+        };
+        let next = connecter.ended(io.now, ended, disconnected);
+        self.follow(io, next);
     }
 
     /// Moves the SOCKS5 handshake with the proxy on: writes what is due, reads its
@@ -821,15 +1169,26 @@ impl Session {
         }
     }
 
-    /// A connection is up: its engine starts (a raw engine is ready at once).
-    fn install(&mut self, io: &mut Io<'_>, stream: Stream, at: Endpoints) {
-        if stream.transport() == Transport::Tcp {
+    /// A connection is up: its engine starts (a raw engine is ready at once); over
+    /// ws/wss `zws` is the subprotocol the upgrade chose.
+    fn install(
+        &mut self,
+        io: &mut Io<'_>,
+        stream: Stream,
+        at: Endpoints,
+        zws: Option<Subprotocol>,
+    ) {
+        if stream.transport().is_tcp() {
             let _ = sys::apply_tcp_options(stream.raw_fd(), &self.link.options);
         }
         let engine = if self.link.options.raw_socket {
             ConnEngine::Raw(RawEngine::new(&stream.peer_ip()))
         } else {
-            let mut e = Engine::new(self.engine_config(stream.peer_ip()), io.now);
+            let cfg = self.engine_config(stream.peer_ip());
+            let mut e = match zws {
+                Some(p) => Engine::new_zws(cfg, p != Subprotocol::Bare, io.now),
+                None => Engine::new(cfg, io.now),
+            };
             e.set_source_fd(stream.raw_fd());
             ConnEngine::Zmtp(Box::new(e))
         };
@@ -905,6 +1264,13 @@ impl Session {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if layer::is_protocol_error(&e) => {
+                    if let ConnEngine::Zmtp(engine) = &mut conn.engine {
+                        engine.transport_protocol_error("malformed WebSocket frame");
+                    }
+                    self.handle_engine_events(io);
+                    return;
+                }
                 Err(e) => {
                     conn.engine
                         .connection_error(e.raw_os_error().unwrap_or(libc::EIO));
@@ -942,7 +1308,11 @@ impl Session {
                     self.handshake_done(peer_routing_id);
                     // libzmq reports no handshake for ZMTP 1.0/2.0 peers, which have none.
                     if let Some(conn) = self.conn() {
-                        if version.has_handshake() {
+                        let zws = matches!(&conn.engine, ConnEngine::Zmtp(e) if e.is_zws());
+                        if let Some(l) = conn.stream.layer() {
+                            l.engine_ready();
+                        }
+                        if version.has_handshake() || zws {
                             let at = conn.at.clone();
                             self.link
                                 .monitor
@@ -1077,7 +1447,17 @@ impl Session {
         }
         if let ConnEngine::Zmtp(engine) = &conn.engine {
             if let Some(framing) = engine.direct_framing() {
-                self.direct.attach(conn.stream.shared_fd(), framing);
+                match (conn.stream.transport(), conn.stream.layer()) {
+                    // ws: whole messages wrapped as WebSocket frames, masked by a client.
+                    (Transport::Ws, Some(l)) => {
+                        let outbound = Outbound::new(l.role());
+                        self.direct
+                            .attach_ws(conn.stream.shared_fd(), framing, outbound);
+                    }
+                    // wss: TLS records are the I/O thread's alone.
+                    (Transport::Wss, _) | (Transport::Ws, None) => {}
+                    _ => self.direct.attach(conn.stream.shared_fd(), framing),
+                }
             }
         }
     }
@@ -1157,9 +1537,14 @@ impl Session {
             let mut st = self.direct.lock();
             let written = if !st.leftover.is_empty() {
                 // What a direct write left unfinished goes before anything else.
-                conn.stream.write(&st.leftover).map(|n| {
+                conn.stream.write_raw(&st.leftover).map(|n| {
                     st.leftover.drain(..n);
                 })
+            } else if conn.engine.output_len() == 0 && conn.stream.has_pending() {
+                // A ws/wss layer still holds frames for the socket: no direct write
+                // may go before them.
+                self.direct.set_idle(&st, None);
+                conn.stream.flush()
             } else if conn.engine.output_len() == 0 {
                 // Everything read from the pipe is out: direct writes may follow.
                 let pos = self.pipe.as_ref().map(PipeEnd::read_position);
@@ -1274,6 +1659,11 @@ impl Session {
         let next = connecter.ended(io.now, ended, disconnected);
         self.follow(io, next);
     }
+}
+
+/// When a ws/wss upgrade must be done by (ZMQ_HANDSHAKE_IVL; 0: no limit).
+fn upgrade_deadline(o: &crate::options::Options, now: Instant) -> Option<Instant> {
+    (o.handshake_ivl > 0).then(|| now + Duration::from_millis(o.handshake_ivl as u64))
 }
 
 /// An empty notification message (a peer connected or disconnected).

@@ -133,6 +133,7 @@ fn tcp_target(port: u16) -> Target {
     Target {
         transport: Transport::Tcp,
         address: format!("127.0.0.1:{port}"),
+        ws: None,
     }
 }
 
@@ -323,6 +324,7 @@ fn closing_while_connecting_reports_the_attempt_closed() {
     let target = Target {
         transport: Transport::Tcp,
         address: "10.255.255.1:9".into(),
+        ws: None,
     };
     h.send(Control::Connect {
         endpoint_id: 1,

@@ -1,8 +1,8 @@
 //! The transports behind one seam: how to bind, accept, connect, and move bytes on a
-//! connected stream. tcp and ipc are plain stream sockets; a transport that frames or
-//! encrypts its bytes (ws, wss) or has no connections (udp) plugs in here as another
-//! `Transport` variant with its own `Stream` behaviour, leaving listeners, connecters
-//! and sessions as they are.
+//! connected stream. tcp and ipc are plain stream sockets; ws and wss are tcp streams
+//! with a `Layer` (TLS, WebSocket framing) between the socket and the engine, and
+//! listen through shared ports (`ws::WsPorts`). A transport without connections (udp)
+//! plugs in here as another `Transport` variant with its own behaviour.
 //!
 //! Every write uses `MSG_NOSIGNAL`, so a vanished peer never raises SIGPIPE, and the
 //! socket of a connection is shared (`Arc<OwnedFd>`) with the application thread's
@@ -18,6 +18,8 @@ use mio::{Interest, Registry, Token};
 
 use super::address::{self, IpcAddr};
 use super::sys::{self, SockName};
+use super::ws::layer::Layer;
+use super::ws::WsConnect;
 use crate::error::{Errno, ZResult};
 use crate::options::Options;
 
@@ -26,6 +28,9 @@ use crate::options::Options;
 pub(crate) enum Transport {
     Tcp,
     Ipc,
+    /// WebSocket over tcp; `Wss` adds TLS. Their streams carry a `Layer`.
+    Ws,
+    Wss,
 }
 
 impl Transport {
@@ -33,7 +38,14 @@ impl Transport {
         match self {
             Transport::Tcp => "tcp://",
             Transport::Ipc => "ipc://",
+            Transport::Ws => "ws://",
+            Transport::Wss => "wss://",
         }
+    }
+
+    /// Whether connections run over tcp (ws and wss do).
+    pub(crate) fn is_tcp(self) -> bool {
+        self != Transport::Ipc
     }
 }
 
@@ -42,6 +54,8 @@ impl Transport {
 pub(crate) struct Target {
     pub(crate) transport: Transport,
     pub(crate) address: String,
+    /// ws and wss: the path, Host and TLS settings of the upgrade.
+    pub(crate) ws: Option<Arc<WsConnect>>,
 }
 
 fn to_errno(e: io::Error) -> Errno {
@@ -50,6 +64,10 @@ fn to_errno(e: io::Error) -> Errno {
 
 fn endpoint_of(transport: Transport, name: Option<SockName>) -> String {
     match name {
+        Some(SockName::Inet(a)) if matches!(transport, Transport::Ws | Transport::Wss) => {
+            let tcp = address::tcp_endpoint(&a);
+            format!("{}{}", transport.scheme(), tcp.trim_start_matches("tcp://"))
+        }
         Some(SockName::Inet(a)) => address::tcp_endpoint(&a),
         Some(SockName::Unix(path)) => format!("ipc://{path}"),
         None => transport.scheme().to_string(),
@@ -70,10 +88,13 @@ pub(crate) fn deregister(registry: &Registry, fd: RawFd) {
     let _ = registry.deregister(&mut SourceFd(&fd));
 }
 
-/// A connected (or connecting) byte stream.
+/// A connected (or connecting) byte stream. ws and wss streams carry a `Layer` (TLS,
+/// WebSocket framing) between the socket and the engine; tcp and ipc move bytes as
+/// they are.
 pub(crate) struct Stream {
     fd: Arc<OwnedFd>,
     transport: Transport,
+    layer: Option<Box<Layer>>,
 }
 
 impl Stream {
@@ -81,6 +102,30 @@ impl Stream {
         Stream {
             fd: Arc::new(fd),
             transport,
+            layer: None,
+        }
+    }
+
+    /// Puts a layer between the socket and the engine (ws, wss).
+    pub(crate) fn set_layer(&mut self, layer: Layer) {
+        self.layer = Some(Box::new(layer));
+    }
+
+    pub(crate) fn layer(&mut self) -> Option<&mut Layer> {
+        self.layer.as_deref_mut()
+    }
+
+    /// Whether bytes wait in the layer to be sent (`flush` sends them).
+    pub(crate) fn has_pending(&self) -> bool {
+        self.layer.as_ref().is_some_and(|l| l.has_pending())
+    }
+
+    /// Sends what waits in the layer; WouldBlock when the socket cannot take it now.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        let fd = self.raw_fd();
+        match self.layer.as_mut() {
+            Some(l) => l.flush(fd),
+            None => Ok(()),
         }
     }
 
@@ -97,21 +142,43 @@ impl Stream {
         self.transport
     }
 
-    pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        sys::recv(self.raw_fd(), buf)
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let fd = self.raw_fd();
+        match self.layer.as_mut() {
+            Some(l) => l.read(fd, buf),
+            None => sys::recv(fd, buf),
+        }
     }
 
     /// Reads at most `max` bytes, appended to `buf` without zeroing first.
-    pub(crate) fn read_append(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
-        sys::read_append(self.raw_fd(), buf, max)
+    pub(crate) fn read_append(&mut self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        let fd = self.raw_fd();
+        let Some(l) = self.layer.as_mut() else {
+            return sys::read_append(fd, buf, max);
+        };
+        let start = buf.len();
+        buf.resize(start + max, 0);
+        let r = l.read(fd, &mut buf[start..]);
+        buf.truncate(start + *r.as_ref().unwrap_or(&0));
+        r
     }
 
-    pub(crate) fn write(&self, bytes: &[u8]) -> io::Result<usize> {
+    /// Writes bytes already framed for the wire (what a direct write left), past the
+    /// layer.
+    pub(crate) fn write_raw(&self, bytes: &[u8]) -> io::Result<usize> {
         sys::send(self.raw_fd(), bytes)
     }
 
-    pub(crate) fn write_vectored(&self, slices: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        sys::send_vectored(self.raw_fd(), slices)
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write_vectored(&[io::IoSlice::new(bytes)])
+    }
+
+    pub(crate) fn write_vectored(&mut self, slices: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let fd = self.raw_fd();
+        match self.layer.as_mut() {
+            Some(l) => l.write(fd, slices),
+            None => sys::send_vectored(fd, slices),
+        }
     }
 
     /// The outcome of a non-blocking connect: Ok(true) connected, Ok(false) still in
@@ -180,6 +247,11 @@ pub(crate) fn connect(
             let (source, remote) = address::resolve_tcp_connect(&target.address, options.ipv6)?;
             sys::tcp_connect(&remote, source.as_ref(), options)
         }
+        Transport::Ws | Transport::Wss => {
+            let host_port = target.ws.as_ref().map_or("", |w| w.host_port.as_str());
+            let (_, remote) = address::resolve_tcp_connect(host_port, options.ipv6)?;
+            sys::tcp_connect(&remote, None, options)
+        }
         Transport::Ipc => {
             let addr = IpcAddr::parse(&target.address)?.to_std()?;
             sys::ipc_connect(&addr)
@@ -233,7 +305,7 @@ impl Listening {
     /// Accepts one pending connection.
     pub(crate) fn accept(&self) -> io::Result<Stream> {
         let fd = sys::accept(self.raw_fd())?;
-        if self.transport == Transport::Tcp {
+        if self.transport.is_tcp() {
             sys::set_nodelay(fd.as_raw_fd());
         }
         Ok(Stream::new(fd, self.transport))
@@ -260,6 +332,8 @@ pub(crate) fn listen(transport: Transport, name: &str, options: &Options) -> ZRe
         return listen_fd(transport, options.use_fd);
     }
     match transport {
+        // ws and wss listen through their ports (`ws::WsPorts`).
+        Transport::Ws | Transport::Wss => Err(Errno::EPROTONOSUPPORT),
         Transport::Tcp => {
             let local = address::resolve_tcp_bind(name, options.ipv6)?;
             let fd = sys::tcp_listen(&local, options).map_err(to_errno)?;
@@ -332,7 +406,7 @@ mod tests {
     #[test]
     fn a_write_to_a_closed_peer_fails_without_a_signal() {
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-        let s = Stream::new(OwnedFd::from(a), Transport::Ipc);
+        let mut s = Stream::new(OwnedFd::from(a), Transport::Ipc);
         drop(b);
         // With the default SIGPIPE disposition a plain write would kill the test run.
         let e = s.write(b"x").unwrap_err();
@@ -351,6 +425,7 @@ mod tests {
         let target = Target {
             transport: Transport::Tcp,
             address: format!("127.0.0.1:{port}"),
+            ws: None,
         };
         let (c, _) = connect(&target, &opts).unwrap();
         // Wait for the accept to become possible.

@@ -354,7 +354,16 @@ impl SocketCore {
         if transport == Transport::Udp && !udp_type {
             return Err(Errno::ENOCOMPATPROTO);
         }
-        if self.socket_type == ZMQ_DGRAM && matches!(transport, Transport::Tcp | Transport::Ipc) {
+        if self.socket_type == ZMQ_DGRAM
+            && matches!(
+                transport,
+                Transport::Tcp | Transport::Ipc | Transport::Ws | Transport::Wss
+            )
+        {
+            return Err(Errno::ENOCOMPATPROTO);
+        }
+        // ZWS carries ZMTP; STREAM's raw bytes have no place in it.
+        if matches!(transport, Transport::Ws | Transport::Wss) && self.options.raw_socket {
             return Err(Errno::ENOCOMPATPROTO);
         }
         Ok(())
@@ -409,6 +418,7 @@ impl SocketCore {
             }
             Transport::Tcp | Transport::Ipc => self.bind_net(transport, addr, name),
             Transport::Udp => self.open_udp(addr, name, true),
+            Transport::Ws | Transport::Wss => self.bind_ws(transport == Transport::Wss, addr, name),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
     }
@@ -449,6 +459,41 @@ impl SocketCore {
         // As libzmq: ZMQ_LAST_ENDPOINT of a udp endpoint is its address alone, without
         // the "udp://" (it is still unbound or disconnected by the whole endpoint).
         self.last_endpoint = name.to_string();
+        // ZMQ_FD turns readable, as after libzmq's command announcing the new session.
+        self.signal.notify();
+        Ok(())
+    }
+
+    /// A ws/wss bind: a new listener, or a path on a port this context already
+    /// listens on.
+    fn bind_ws(&mut self, secure: bool, addr: &str, name: &str) -> ZResult<()> {
+        let io = self.ctx.io_thread(self.options.affinity)?;
+        let endpoint_id = NEXT_ENDPOINT_ID.fetch_add(1, Ordering::Relaxed);
+        let bound = match self
+            .ctx
+            .ws_ports()
+            .bind(secure, name, self.link(), endpoint_id, io)
+        {
+            Ok(b) => b,
+            Err(e) => {
+                self.monitor
+                    .emit(ZMQ_EVENT_BIND_FAILED, e.0 as u64, &Endpoints::bound(addr));
+                return Err(e);
+            }
+        };
+        self.monitor.emit(
+            ZMQ_EVENT_LISTENING,
+            bound.fd as u64,
+            &Endpoints::bound(&bound.endpoint),
+        );
+        self.net_endpoints.push(NetEndpoint {
+            resolved: bound.endpoint.clone(),
+            id: endpoint_id,
+            io: bound.io,
+            bound: true,
+        });
+        self.last_endpoint = bound.endpoint;
+        self.signal.notify();
         Ok(())
     }
 
@@ -499,6 +544,14 @@ impl SocketCore {
     }
 
     fn connect_net(&mut self, transport: Transport, addr: &str, name: &str) -> ZResult<()> {
+        let ws = match transport {
+            Transport::Ws | Transport::Wss => Some(Arc::new(crate::io::WsConnect::new(
+                transport == Transport::Wss,
+                name,
+                &self.options,
+            )?)),
+            _ => None,
+        };
         let transport = net_transport(transport);
         if transport == crate::io::Transport::Ipc {
             IpcAddr::parse(name)?;
@@ -526,6 +579,7 @@ impl SocketCore {
             target: crate::io::Target {
                 transport,
                 address: name.to_string(),
+                ws,
             },
             pipe,
             link,
@@ -627,7 +681,9 @@ impl SocketCore {
                 self.last_endpoint = addr.to_string();
                 Ok(())
             }
-            Transport::Tcp | Transport::Ipc => self.connect_net(transport, addr, name),
+            Transport::Tcp | Transport::Ipc | Transport::Ws | Transport::Wss => {
+                self.connect_net(transport, addr, name)
+            }
             Transport::Udp => self.open_udp(addr, name, false),
             _ => Err(Errno::EPROTONOSUPPORT),
         }
@@ -865,6 +921,8 @@ impl SocketCore {
 fn net_transport(t: Transport) -> crate::io::Transport {
     match t {
         Transport::Ipc => crate::io::Transport::Ipc,
+        Transport::Ws => crate::io::Transport::Ws,
+        Transport::Wss => crate::io::Transport::Wss,
         _ => crate::io::Transport::Tcp,
     }
 }

@@ -14,8 +14,8 @@ pub const CAPABILITIES: &[(&str, bool)] = &[
     ("vmci", false),
     // The draft API is always exported, whatever the header shows.
     ("draft", true),
-    ("ws", false),
-    ("wss", false),
+    ("ws", true),
+    ("wss", true),
     // Not a name libzmq 4.3 answers (it has udp, but no capability for it): the
     // transport works here, so a program asking learns it can use it.
     ("udp", true),
@@ -39,7 +39,9 @@ mod tests {
         assert!(has(b"ipc"));
         assert!(has(b"udp"));
         assert!(has(b"curve"));
-        for name in ["pgm", "tipc", "norm", "gssapi", "vmci", "ws", "wss"] {
+        assert!(has(b"ws"));
+        assert!(has(b"wss"));
+        for name in ["pgm", "tipc", "norm", "gssapi", "vmci"] {
             assert!(!has(name.as_bytes()), "{name}");
         }
     }

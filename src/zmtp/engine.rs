@@ -176,6 +176,10 @@ pub struct Engine {
     awaiting_zap: bool,
     /// What was left of our greeting when the greeting itself was refused.
     farewell: Vec<u8>,
+    /// Over ZWS (WebSocket, RFC 45): no greeting, heartbeats as empty commands (the
+    /// transport sends WebSocket pings for them and shows pings and pongs it gets as
+    /// empty commands, which only count as traffic).
+    zws: bool,
 
     phase: Phase,
     greeting: [u8; V3_GREETING_LEN],
@@ -242,6 +246,7 @@ impl Engine {
             zap_enabled: cfg.security.zap_enabled(),
             awaiting_zap: false,
             farewell: Vec::new(),
+            zws: false,
             phase: Phase::Greeting,
             greeting: [0; V3_GREETING_LEN],
             greeting_len: 0,
@@ -274,6 +279,49 @@ impl Engine {
         buf.extend_from_slice(&(e.routing_id.len() as u64 + 1).to_be_bytes());
         buf.push(0x7F);
         e
+    }
+
+    /// An engine for a ZWS 2.0 connection (RFC 45), whose WebSocket upgrade chose the
+    /// protocol: with `mechanism` (`ZWS2.0/NULL`, `/PLAIN`, `/CURVE`) the configured
+    /// mechanism's handshake runs without a greeting, and subscriptions travel as
+    /// messages (as with ZMTP 3.0); without (`ZWS2.0`) each side's first message is
+    /// its routing id, as with ZMTP 2.0. Frames are given and taken in ZMTP 2.0/3.x
+    /// framing; the transport translates them.
+    pub fn new_zws(cfg: EngineConfig, mechanism: bool, now: Instant) -> Engine {
+        let mut e = Engine::new(cfg, now);
+        e.zws = true;
+        e.out.clear();
+        if mechanism {
+            e.version = Some(Version::Zmtp30);
+            e.phase = Phase::Handshake;
+            e.advance_handshake(now);
+        } else {
+            e.version = Some(Version::Zmtp20);
+            let buf = e.out.buf();
+            codec::v2_header(buf, 0, e.routing_id.len());
+            buf.extend_from_slice(&e.routing_id);
+            e.legacy_started();
+        }
+        e
+    }
+
+    /// Whether the engine speaks ZWS (see `new_zws`).
+    pub fn is_zws(&self) -> bool {
+        self.zws
+    }
+
+    /// The transport found the peer breaking its framing (a malformed WebSocket
+    /// frame): the connection closes as a protocol error.
+    pub fn transport_protocol_error(&mut self, reason: &'static str) {
+        let (event, value) = if self.handshaking() {
+            (
+                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                ZMQ_PROTOCOL_ERROR_WS_UNSPECIFIED,
+            )
+        } else {
+            (0, 0)
+        };
+        self.close(event, value, reason, CloseKind::Protocol);
     }
 
     /// Adds the private "__fd" property (what `zmq_msg_get(ZMQ_SRCFD)` reads) to the
@@ -559,11 +607,18 @@ impl Engine {
     }
 
     fn on_frame(&mut self, msg: Msg, now: Instant) {
+        if self.zws && msg.is_command() && msg.is_empty() {
+            // A WebSocket ping or pong, shown as traffic; nothing to act on.
+            return;
+        }
         match self.phase {
             Phase::Handshake => self.handshake_frame(msg, now),
             Phase::Identity => {
                 self.phase = Phase::Active;
                 self.handshake_deadline = None;
+                if self.zws {
+                    self.ping_at = self.heartbeat_ivl.map(|ivl| now + ivl);
+                }
                 let version = self.version.expect("negotiated");
                 self.events.push_back(EngineEvent::Ready {
                     peer_socket_type: self.peer_socket_type,
@@ -829,8 +884,9 @@ impl Engine {
     /// ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL. ZMTP 1.0/2.0 peers never leave that state.
     fn handshaking(&self) -> bool {
         let failed = self.phase == Phase::Handshake && self.mechanism.is_failed();
-        !failed
-            && (self.phase != Phase::Active || !self.version.is_some_and(Version::has_handshake))
+        let established = self.phase == Phase::Active
+            && (self.zws || self.version.is_some_and(Version::has_handshake));
+        !failed && !established
     }
 
     /// The transport failed (`errno`: EPIPE for end of stream, ECONNRESET...): queues
@@ -1025,8 +1081,13 @@ impl Engine {
         }
         if let (Some(at), Some(ivl)) = (self.ping_at, self.heartbeat_ivl) {
             if now >= at {
-                let ping = command::ping_body(self.heartbeat_ttl_ms);
-                self.queue_command(&ping);
+                if self.zws {
+                    // The transport turns an empty command into a WebSocket ping.
+                    codec::v2_header(self.out.buf(), WIRE_COMMAND, 0);
+                } else {
+                    let ping = command::ping_body(self.heartbeat_ttl_ms);
+                    self.queue_command(&ping);
+                }
                 self.ping_at = Some(now + ivl);
                 if self.timeout_at.is_none() {
                     self.timeout_at = self.heartbeat_timeout.map(|t| now + t);
@@ -1058,6 +1119,7 @@ impl Engine {
             && self.mechanism.transparent();
         // SUB and XSUB send subscriptions as commands, RADIO a group frame per message.
         let reframed = matches!(self.socket_type, ZMQ_SUB | ZMQ_XSUB | ZMQ_RADIO);
+        // Over ZWS the transport wraps these frames (or refuses, for wss).
         (framing_plain && !reframed).then(super::DirectFraming::default)
     }
 
