@@ -23,8 +23,8 @@ use crate::util::secret::SecretKey;
 use super::codec::v2_header;
 use super::command;
 use super::mechanism::{
-    apply_zap_reply, check_command, client_error, parse_metadata, protocol, Failure, Local,
-    Mechanism, Properties, ZapStage,
+    check_command, client_error, parse_metadata, protocol, Failure, Local, Mechanism,
+    Properties, ZapExchange,
 };
 use super::zap::{self, ZapReply, ZapRequest, ZapSettings};
 
@@ -468,11 +468,8 @@ pub(crate) struct CurveServer {
     /// The client's long-term key (C), from INITIATE: what ZAP is asked about.
     client_key: [u8; 32],
     codec: Option<Codec>,
-    stage: ZapStage,
-    request: Option<ZapRequest>,
+    exchange: ZapExchange,
     peer: Option<Properties>,
-    zap_props: Properties,
-    event: Option<(i32, i32)>,
     /// The last nonce of the handshake (HELLO's, then INITIATE's).
     peer_nonce: u64,
 }
@@ -488,11 +485,8 @@ impl CurveServer {
             cookie_key: Zeroizing::new([0; 32]),
             client_key: [0; 32],
             codec: None,
-            stage: ZapStage::Idle,
-            request: None,
+            exchange: ZapExchange::default(),
             peer: None,
-            zap_props: Vec::new(),
-            event: None,
             peer_nonce: 0,
         }
     }
@@ -610,8 +604,8 @@ impl CurveServer {
         // without a domain and enforced, the Stonehouse pattern (no authentication).
         if !self.zap.domain.is_empty() || !self.zap.enforce {
             let key = self.client_key;
-            self.request = Some(zap::request(&self.zap, local.routing_id, b"CURVE", &[&key]));
-            self.stage = ZapStage::Waiting;
+            let request = zap::request(&self.zap, local.routing_id, b"CURVE", &[&key]);
+            self.exchange.ask(request);
             self.state = ServerState::Zap;
         } else {
             self.state = ServerState::SendReady;
@@ -648,9 +642,8 @@ impl Mechanism for CurveServer {
     }
 
     fn next_command(&mut self, local: &Local<'_>) -> Result<Option<Vec<u8>>, Failure> {
-        if let ZapStage::Refused(code) = self.stage {
-            self.stage = ZapStage::Failed;
-            return Ok(Some(zap::error_command(code)));
+        if let Some(error) = self.exchange.take_error() {
+            return Ok(Some(error));
         }
         match self.state {
             ServerState::SendWelcome => {
@@ -689,7 +682,7 @@ impl Mechanism for CurveServer {
     }
 
     fn is_failed(&self) -> bool {
-        self.stage == ZapStage::Failed
+        self.exchange.is_failed()
     }
 
     fn peer_properties(&mut self) -> Properties {
@@ -697,22 +690,15 @@ impl Mechanism for CurveServer {
     }
 
     fn zap_properties(&mut self) -> Properties {
-        std::mem::take(&mut self.zap_props)
+        self.exchange.take_properties()
     }
 
     fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.request.take()
+        self.exchange.take_request()
     }
 
     fn zap_reply(&mut self, reply: ZapReply) -> Result<(), Failure> {
-        if self.stage != ZapStage::Waiting {
-            return Err(protocol(
-                ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED,
-                "unexpected ZAP reply",
-            ));
-        }
-        self.stage = apply_zap_reply(&reply, &mut self.zap_props, &mut self.event);
-        if self.stage == ZapStage::Allowed {
+        if self.exchange.reply(reply)? {
             self.state = ServerState::SendReady;
         }
         Ok(())
@@ -723,13 +709,13 @@ impl Mechanism for CurveServer {
         if self.zap.enforce {
             return Err(zap::no_handler());
         }
-        self.stage = ZapStage::Allowed;
+        self.exchange.allow();
         self.state = ServerState::SendReady;
         Ok(())
     }
 
     fn take_event(&mut self) -> Option<(i32, i32)> {
-        self.event.take()
+        self.exchange.take_event()
     }
 
     fn transparent(&self) -> bool {

@@ -229,7 +229,7 @@ pub(crate) fn peer_error(body: &[u8]) -> Failure {
 
 /// Where a server stands with its ZAP handler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ZapStage {
+enum ZapStage {
     /// No request needed or sent yet.
     Idle,
     /// The request is out; the reply decides.
@@ -242,26 +242,95 @@ pub(crate) enum ZapStage {
     Failed,
 }
 
-/// What a ZAP reply does to a server: the stage it leads to, the properties it adds
-/// and the monitor event it reports.
-pub(crate) fn apply_zap_reply(
-    reply: &ZapReply,
-    props: &mut Properties,
-    event: &mut Option<(i32, i32)>,
-) -> ZapStage {
-    match Verdict::of(reply.status) {
-        Verdict::Allow => {
-            *props = reply.properties();
-            ZapStage::Allowed
+/// A server mechanism's exchange with its ZAP handler: the request it hands the engine,
+/// the reply's verdict, the properties (User-Id, metadata) and the monitor event it
+/// leads to. NULL (with a domain), PLAIN and CURVE servers share it.
+pub(crate) struct ZapExchange {
+    stage: ZapStage,
+    request: Option<ZapRequest>,
+    props: Properties,
+    event: Option<(i32, i32)>,
+}
+
+impl Default for ZapExchange {
+    fn default() -> ZapExchange {
+        ZapExchange {
+            stage: ZapStage::Idle,
+            request: None,
+            props: Vec::new(),
+            event: None,
         }
-        Verdict::Silent => {
-            *event = Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 300));
-            ZapStage::Failed
+    }
+}
+
+impl ZapExchange {
+    /// Asks the handler: the engine takes the request next.
+    pub(crate) fn ask(&mut self, request: ZapRequest) {
+        self.request = Some(request);
+        self.stage = ZapStage::Waiting;
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
+        self.stage == ZapStage::Idle
+    }
+
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.stage == ZapStage::Waiting
+    }
+
+    pub(crate) fn is_failed(&self) -> bool {
+        self.stage == ZapStage::Failed
+    }
+
+    /// The ERROR command a refusal calls for, once (none for a silent 300).
+    pub(crate) fn take_error(&mut self) -> Option<Vec<u8>> {
+        if let ZapStage::Refused(code) = self.stage {
+            self.stage = ZapStage::Failed;
+            return Some(zap::error_command(code));
         }
-        Verdict::Refuse(code) => {
-            *event = Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, code));
-            ZapStage::Refused(code)
+        None
+    }
+
+    pub(crate) fn take_request(&mut self) -> Option<ZapRequest> {
+        self.request.take()
+    }
+
+    pub(crate) fn take_properties(&mut self) -> Properties {
+        std::mem::take(&mut self.props)
+    }
+
+    pub(crate) fn take_event(&mut self) -> Option<(i32, i32)> {
+        self.event.take()
+    }
+
+    /// The handler answered; true when the client is allowed in.
+    pub(crate) fn reply(&mut self, reply: ZapReply) -> Result<bool, Failure> {
+        if self.stage != ZapStage::Waiting {
+            return Err(protocol(
+                ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED,
+                "unexpected ZAP reply",
+            ));
         }
+        self.stage = match Verdict::of(reply.status) {
+            Verdict::Allow => {
+                self.props = reply.properties();
+                ZapStage::Allowed
+            }
+            Verdict::Silent => {
+                self.event = Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 300));
+                ZapStage::Failed
+            }
+            Verdict::Refuse(code) => {
+                self.event = Some((ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, code));
+                ZapStage::Refused(code)
+            }
+        };
+        Ok(self.stage == ZapStage::Allowed)
+    }
+
+    /// No handler is bound and none is needed: the client is let in.
+    pub(crate) fn allow(&mut self) {
+        self.stage = ZapStage::Allowed;
     }
 }
 
@@ -269,26 +338,20 @@ pub(crate) fn apply_zap_reply(
 /// with a ZAP domain asks its handler first (and sends ERROR if refused).
 pub(crate) struct Null {
     zap: ZapSettings,
-    stage: ZapStage,
-    request: Option<ZapRequest>,
+    exchange: ZapExchange,
     sent_ready: bool,
     peer: Option<Properties>,
     error_received: bool,
-    zap_props: Properties,
-    event: Option<(i32, i32)>,
 }
 
 impl Null {
     pub(crate) fn new(zap: ZapSettings) -> Null {
         Null {
             zap,
-            stage: ZapStage::Idle,
-            request: None,
+            exchange: ZapExchange::default(),
             sent_ready: false,
             peer: None,
             error_received: false,
-            zap_props: Vec::new(),
-            event: None,
         }
     }
 }
@@ -308,18 +371,16 @@ impl Mechanism for Null {
         if self.sent_ready {
             return Ok(None);
         }
-        match self.stage {
-            ZapStage::Idle if !self.zap.domain.is_empty() => {
-                self.stage = ZapStage::Waiting;
-                self.request = Some(zap::request(&self.zap, local.routing_id, b"NULL", &[]));
-                return Ok(None);
-            }
-            ZapStage::Waiting | ZapStage::Failed => return Ok(None),
-            ZapStage::Refused(code) => {
-                self.stage = ZapStage::Failed;
-                return Ok(Some(zap::error_command(code)));
-            }
-            ZapStage::Idle | ZapStage::Allowed => {}
+        if self.exchange.is_idle() && !self.zap.domain.is_empty() {
+            let request = zap::request(&self.zap, local.routing_id, b"NULL", &[]);
+            self.exchange.ask(request);
+            return Ok(None);
+        }
+        if let Some(error) = self.exchange.take_error() {
+            return Ok(Some(error));
+        }
+        if self.exchange.is_waiting() || self.exchange.is_failed() {
+            return Ok(None);
         }
         self.sent_ready = true;
         Ok(Some(command::ready_body(
@@ -359,7 +420,7 @@ impl Mechanism for Null {
     }
 
     fn is_failed(&self) -> bool {
-        self.stage == ZapStage::Failed
+        self.exchange.is_failed()
     }
 
     fn peer_properties(&mut self) -> Properties {
@@ -367,34 +428,27 @@ impl Mechanism for Null {
     }
 
     fn zap_properties(&mut self) -> Properties {
-        std::mem::take(&mut self.zap_props)
+        self.exchange.take_properties()
     }
 
     fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.request.take()
+        self.exchange.take_request()
     }
 
     fn zap_reply(&mut self, reply: ZapReply) -> Result<(), Failure> {
-        if self.stage != ZapStage::Waiting {
-            return Err(protocol(
-                ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED,
-                "unexpected ZAP reply",
-            ));
-        }
-        self.stage = apply_zap_reply(&reply, &mut self.zap_props, &mut self.event);
-        Ok(())
+        self.exchange.reply(reply).map(|_| ())
     }
 
     fn zap_unavailable(&mut self) -> Result<(), Failure> {
         if self.zap.enforce {
             return Err(zap::no_handler());
         }
-        self.stage = ZapStage::Allowed;
+        self.exchange.allow();
         Ok(())
     }
 
     fn take_event(&mut self) -> Option<(i32, i32)> {
-        self.event.take()
+        self.exchange.take_event()
     }
 }
 

@@ -8,8 +8,8 @@ use crate::util::secret::SecretBytes;
 
 use super::command;
 use super::mechanism::{
-    apply_zap_reply, check_command, client_error, parse_metadata, protocol, Failure, Local,
-    Mechanism, Properties, ZapStage,
+    check_command, client_error, parse_metadata, protocol, Failure, Local, Mechanism,
+    Properties, ZapExchange,
 };
 use super::zap::{self, ZapReply, ZapRequest, ZapSettings};
 
@@ -153,11 +153,8 @@ enum ServerState {
 pub(crate) struct PlainServer {
     zap: ZapSettings,
     state: ServerState,
-    stage: ZapStage,
-    request: Option<ZapRequest>,
+    exchange: ZapExchange,
     peer: Option<Properties>,
-    zap_props: Properties,
-    event: Option<(i32, i32)>,
 }
 
 impl PlainServer {
@@ -165,11 +162,8 @@ impl PlainServer {
         PlainServer {
             zap,
             state: ServerState::AwaitHello,
-            stage: ZapStage::Idle,
-            request: None,
+            exchange: ZapExchange::default(),
             peer: None,
-            zap_props: Vec::new(),
-            event: None,
         }
     }
 
@@ -188,13 +182,8 @@ impl PlainServer {
         if pass.len() != usize::from(pass_len) {
             return Err(malformed());
         }
-        self.request = Some(zap::request(
-            &self.zap,
-            local.routing_id,
-            b"PLAIN",
-            &[user, pass],
-        ));
-        self.stage = ZapStage::Waiting;
+        let request = zap::request(&self.zap, local.routing_id, b"PLAIN", &[user, pass]);
+        self.exchange.ask(request);
         self.state = ServerState::Zap;
         Ok(())
     }
@@ -210,9 +199,8 @@ impl Mechanism for PlainServer {
     }
 
     fn next_command(&mut self, local: &Local<'_>) -> Result<Option<Vec<u8>>, Failure> {
-        if let ZapStage::Refused(code) = self.stage {
-            self.stage = ZapStage::Failed;
-            return Ok(Some(zap::error_command(code)));
+        if let Some(error) = self.exchange.take_error() {
+            return Ok(Some(error));
         }
         match self.state {
             ServerState::SendWelcome => {
@@ -262,7 +250,7 @@ impl Mechanism for PlainServer {
     }
 
     fn is_failed(&self) -> bool {
-        self.stage == ZapStage::Failed
+        self.exchange.is_failed()
     }
 
     fn peer_properties(&mut self) -> Properties {
@@ -270,22 +258,15 @@ impl Mechanism for PlainServer {
     }
 
     fn zap_properties(&mut self) -> Properties {
-        std::mem::take(&mut self.zap_props)
+        self.exchange.take_properties()
     }
 
     fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.request.take()
+        self.exchange.take_request()
     }
 
     fn zap_reply(&mut self, reply: ZapReply) -> Result<(), Failure> {
-        if self.stage != ZapStage::Waiting {
-            return Err(protocol(
-                ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED,
-                "unexpected ZAP reply",
-            ));
-        }
-        self.stage = apply_zap_reply(&reply, &mut self.zap_props, &mut self.event);
-        if self.stage == ZapStage::Allowed {
+        if self.exchange.reply(reply)? {
             self.state = ServerState::SendWelcome;
         }
         Ok(())
@@ -297,6 +278,6 @@ impl Mechanism for PlainServer {
     }
 
     fn take_event(&mut self) -> Option<(i32, i32)> {
-        self.event.take()
+        self.exchange.take_event()
     }
 }
