@@ -264,61 +264,56 @@ impl<C: Clock> EventLoop<C> {
         Some(entry)
     }
 
-    /// Runs `f` on the session at `token` with the loop's I/O context, then forgets the
-    /// session if it ended, or reschedules its deadline.
+    /// Runs `f` on the room at `token` with the loop's I/O context, then forgets the
+    /// room if it ended, or reschedules its deadline.
+    fn with_entry(&mut self, token: Token, now: Instant, f: impl FnOnce(&mut Entry, &mut Io<'_>)) {
+        let registry = self.poll.registry();
+        let (index, generation) = split(token);
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        if slot.generation != generation {
+            return;
+        }
+        let Some(entry) = slot.entry.as_mut() else {
+            return;
+        };
+        let mut io = Io {
+            registry,
+            token,
+            now,
+            buf: &mut self.buf,
+        };
+        f(entry, &mut io);
+        self.settle(token);
+    }
+
+    /// `with_entry` for a session.
     fn with_session(
         &mut self,
         token: Token,
         now: Instant,
         f: impl FnOnce(&mut Session, &mut Io<'_>),
     ) {
-        let registry = self.poll.registry();
-        let (index, generation) = split(token);
-        let Some(slot) = self.slots.get_mut(index) else {
-            return;
-        };
-        if slot.generation != generation {
-            return;
-        }
-        let Some(Entry::Session(session)) = slot.entry.as_mut() else {
-            return;
-        };
-        let mut io = Io {
-            registry,
-            token,
-            now,
-            buf: &mut self.buf,
-        };
-        f(session, &mut io);
-        self.settle(token);
+        self.with_entry(token, now, |entry, io| {
+            if let Entry::Session(session) = entry {
+                f(session, io);
+            }
+        });
     }
 
-    /// Runs `f` on the udp endpoint at `token`, then forgets it if it ended.
+    /// `with_entry` for a udp endpoint.
     fn with_udp(
         &mut self,
         token: Token,
         now: Instant,
         f: impl FnOnce(&mut UdpEndpoint, &mut Io<'_>),
     ) {
-        let registry = self.poll.registry();
-        let (index, generation) = split(token);
-        let Some(slot) = self.slots.get_mut(index) else {
-            return;
-        };
-        if slot.generation != generation {
-            return;
-        }
-        let Some(Entry::Udp(udp)) = slot.entry.as_mut() else {
-            return;
-        };
-        let mut io = Io {
-            registry,
-            token,
-            now,
-            buf: &mut self.buf,
-        };
-        f(udp, &mut io);
-        self.settle(token);
+        self.with_entry(token, now, |entry, io| {
+            if let Entry::Udp(udp) = entry {
+                f(udp, io);
+            }
+        });
     }
 
     /// After a room acted: remove it if it ended, else keep its deadline in the heap

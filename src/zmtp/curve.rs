@@ -23,8 +23,8 @@ use crate::util::secret::SecretKey;
 use super::codec::v2_header;
 use super::command;
 use super::mechanism::{
-    check_command, client_error, parse_metadata, protocol, Failure, Local, Mechanism,
-    Properties, ZapExchange,
+    check_command, client_error, parse_metadata, protocol, Failure, Local, Mechanism, Properties,
+    ZapExchange,
 };
 use super::zap::{self, ZapReply, ZapRequest, ZapSettings};
 
