@@ -149,12 +149,26 @@ static void expect_refused (void *ctx, const char *trust, const char *host,
     SET_INT (req, ZMQ_LINGER, 0);
     static int round;
     char mon_ep[64];
-    snprintf (mon_ep, sizeof mon_ep, "inproc://wss-refused-%d", round++);
+    snprintf (mon_ep, sizeof mon_ep, "inproc://wss-refused-%d", round);
     void *mon = MONITOR (ctx, req, mon_ep, ZMQ_EVENT_ALL);
+    //  The server hears of the failed connection too: accepted, then failed.
+    snprintf (mon_ep, sizeof mon_ep, "inproc://wss-refused-srv-%d", round++);
+    void *srv_mon =
+      MONITOR (ctx, rep, mon_ep,
+               ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                 | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                 | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
     CHECK_RC (zmq_connect (req, ep));
     int value = 0;
     CHECK (await_event (mon, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &value, 3000));
     CHECK (value == EPROTO);
+    int srv_value = 0;
+    CHECK (monitor_event (srv_mon, &srv_value, 3000) == ZMQ_EVENT_ACCEPTED);
+    const int failed = monitor_event (srv_mon, &srv_value, 3000);
+    CHECK (failed == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+           || failed == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
+    CHECK (monitor_event (srv_mon, &srv_value, 3000) == ZMQ_EVENT_DISCONNECTED);
+    CHECK_RC (zmq_close (srv_mon));
     //  It tries again (and fails again).
     CHECK (await_event (mon, ZMQ_EVENT_CONNECT_RETRIED, NULL, 3000));
     CHECK (await_event (mon, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, NULL, 3000));

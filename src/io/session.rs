@@ -1011,7 +1011,7 @@ impl Session {
         transport::deregister(io.registry, fd);
         drop(stream);
         let Origin::Connect { .. } = &self.origin else {
-            // An accepted connection belongs to no socket until routed: nothing to report.
+            self.accepted_upgrade_failed(&f, fd as u64, *up);
             self.end(io);
             return;
         };
@@ -1037,6 +1037,29 @@ impl Session {
         };
         let next = connecter.ended(io.now, ended, disconnected);
         self.follow(io, next);
+    }
+
+    /// An accepted ws/wss connection failed its upgrade. The socket it was routed to,
+    /// or else the port's only socket, hears what libzmq's listener reports: the
+    /// accept, the failure, the disconnect. With several paths on the port and none
+    /// named yet, the connection belonged to no socket: nothing is reported.
+    fn accepted_upgrade_failed(&self, f: &UpgradeFailure, fd: u64, up: Upgrading) {
+        let UpgradeSide::Server(_, port) = &up.side else {
+            return;
+        };
+        let (monitor, local) = if self.link.socket_id != 0 {
+            (self.link.monitor.clone(), self.endpoint.clone())
+        } else if let Some((link, _, endpoint)) = port.sole_route() {
+            (link.monitor.clone(), endpoint)
+        } else {
+            return;
+        };
+        let at = Endpoints { local, ..up.at };
+        monitor.emit(ZMQ_EVENT_ACCEPTED, fd, &at);
+        if f.event != 0 {
+            monitor.emit(f.event, f.value as u32 as u64, &at);
+        }
+        monitor.emit(ZMQ_EVENT_DISCONNECTED, fd, &at);
     }
 
     /// Moves the SOCKS5 handshake with the proxy on: writes what is due, reads its

@@ -123,6 +123,16 @@ impl Port {
         ))
     }
 
+    /// The port's only route, if it has exactly one: a connection that fails before
+    /// naming its path is reported to that socket, as libzmq's one-socket listener does.
+    pub(crate) fn sole_route(&self) -> Option<(SocketLink, u64, String)> {
+        let r = self.routes.lock();
+        match r.routes.as_slice() {
+            [only] => Some((only.link.clone(), only.endpoint_id, only.endpoint.clone())),
+            _ => None,
+        }
+    }
+
     /// A link for connections still upgrading: the first route's socket settings,
     /// under socket 0 (they belong to no socket yet). None when no route is left.
     pub(crate) fn upgrade_link(&self) -> Option<SocketLink> {
