@@ -26,7 +26,7 @@ use super::mechanism::{
     check_command, client_error, parse_metadata, protocol, Failure, Local, Mechanism, Properties,
     ZapExchange,
 };
-use super::zap::{self, ZapReply, ZapRequest, ZapSettings};
+use super::zap::{self, ZapReply, ZapSettings};
 
 /// The greeting's mechanism field for CURVE.
 pub(crate) const CURVE_NAME: &[u8; 20] = b"CURVE\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
@@ -681,20 +681,16 @@ impl Mechanism for CurveServer {
         self.state == ServerState::Ready
     }
 
-    fn is_failed(&self) -> bool {
-        self.exchange.is_failed()
+    fn exchange(&self) -> Option<&ZapExchange> {
+        Some(&self.exchange)
+    }
+
+    fn exchange_mut(&mut self) -> Option<&mut ZapExchange> {
+        Some(&mut self.exchange)
     }
 
     fn peer_properties(&mut self) -> Properties {
         self.peer.take().unwrap_or_default()
-    }
-
-    fn zap_properties(&mut self) -> Properties {
-        self.exchange.take_properties()
-    }
-
-    fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.exchange.take_request()
     }
 
     fn zap_reply(&mut self, reply: ZapReply) -> Result<(), Failure> {
@@ -712,10 +708,6 @@ impl Mechanism for CurveServer {
         self.exchange.allow();
         self.state = ServerState::SendReady;
         Ok(())
-    }
-
-    fn take_event(&mut self) -> Option<(i32, i32)> {
-        self.exchange.take_event()
     }
 
     fn transparent(&self) -> bool {

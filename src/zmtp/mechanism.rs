@@ -83,17 +83,26 @@ pub(crate) trait Mechanism: Send {
     /// ZAP answered 300): the connection waits for the peer to go, and nothing the
     /// peer sends is taken.
     fn is_failed(&self) -> bool {
-        false
+        self.exchange().is_some_and(ZapExchange::is_failed)
     }
     /// What the peer announced (once ready).
     fn peer_properties(&mut self) -> Properties;
+    /// A server's exchange with its ZAP handler (None: a client, which asks none).
+    fn exchange(&self) -> Option<&ZapExchange> {
+        None
+    }
+    fn exchange_mut(&mut self) -> Option<&mut ZapExchange> {
+        None
+    }
     /// What the ZAP handler added (User-Id and its metadata), once ready.
     fn zap_properties(&mut self) -> Properties {
-        Vec::new()
+        self.exchange_mut()
+            .map(ZapExchange::take_properties)
+            .unwrap_or_default()
     }
     /// A request for the ZAP handler, once, when the handshake needs one.
     fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        None
+        self.exchange_mut()?.take_request()
     }
     /// The handler's answer to our request.
     fn zap_reply(&mut self, _reply: ZapReply) -> Result<(), Failure> {
@@ -109,7 +118,7 @@ pub(crate) trait Mechanism: Send {
     }
     /// A monitor event to report now (a ZAP refusal), not tied to closing.
     fn take_event(&mut self) -> Option<(i32, i32)> {
-        None
+        self.exchange_mut()?.take_event()
     }
     /// Whether message frames go on the wire as they are (no encryption).
     fn transparent(&self) -> bool {
@@ -419,20 +428,16 @@ impl Mechanism for Null {
         self.sent_ready && self.peer.is_some()
     }
 
-    fn is_failed(&self) -> bool {
-        self.exchange.is_failed()
+    fn exchange(&self) -> Option<&ZapExchange> {
+        Some(&self.exchange)
+    }
+
+    fn exchange_mut(&mut self) -> Option<&mut ZapExchange> {
+        Some(&mut self.exchange)
     }
 
     fn peer_properties(&mut self) -> Properties {
         self.peer.take().unwrap_or_default()
-    }
-
-    fn zap_properties(&mut self) -> Properties {
-        self.exchange.take_properties()
-    }
-
-    fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.exchange.take_request()
     }
 
     fn zap_reply(&mut self, reply: ZapReply) -> Result<(), Failure> {
@@ -445,10 +450,6 @@ impl Mechanism for Null {
         }
         self.exchange.allow();
         Ok(())
-    }
-
-    fn take_event(&mut self) -> Option<(i32, i32)> {
-        self.exchange.take_event()
     }
 }
 

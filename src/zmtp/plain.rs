@@ -11,7 +11,7 @@ use super::mechanism::{
     check_command, client_error, parse_metadata, protocol, Failure, Local, Mechanism, Properties,
     ZapExchange,
 };
-use super::zap::{self, ZapReply, ZapRequest, ZapSettings};
+use super::zap::{self, ZapReply, ZapSettings};
 
 /// The greeting's mechanism field for PLAIN.
 pub(crate) const PLAIN_NAME: &[u8; 20] = b"PLAIN\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
@@ -249,20 +249,16 @@ impl Mechanism for PlainServer {
         self.state == ServerState::Ready
     }
 
-    fn is_failed(&self) -> bool {
-        self.exchange.is_failed()
+    fn exchange(&self) -> Option<&ZapExchange> {
+        Some(&self.exchange)
+    }
+
+    fn exchange_mut(&mut self) -> Option<&mut ZapExchange> {
+        Some(&mut self.exchange)
     }
 
     fn peer_properties(&mut self) -> Properties {
         self.peer.take().unwrap_or_default()
-    }
-
-    fn zap_properties(&mut self) -> Properties {
-        self.exchange.take_properties()
-    }
-
-    fn take_zap_request(&mut self) -> Option<ZapRequest> {
-        self.exchange.take_request()
     }
 
     fn zap_reply(&mut self, reply: ZapReply) -> Result<(), Failure> {
@@ -275,9 +271,5 @@ impl Mechanism for PlainServer {
     /// PLAIN cannot go on without a handler to check the password.
     fn zap_unavailable(&mut self) -> Result<(), Failure> {
         Err(zap::no_handler())
-    }
-
-    fn take_event(&mut self) -> Option<(i32, i32)> {
-        self.exchange.take_event()
     }
 }
