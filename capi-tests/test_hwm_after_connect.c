@@ -107,18 +107,10 @@ int main (void)
     /*  Over tcp, a connecting PUSH whose peer is not there queues up to its
         own mark, as set after connect. The port is held by a socket that
         does not listen, so every attempt is refused. */
-    int held = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (held >= 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (held, (struct sockaddr *) &addr, sizeof addr) == 0);
-    socklen_t addr_len = sizeof addr;
-    CHECK (getsockname (held, (struct sockaddr *) &addr, &addr_len) == 0);
+    int port;
+    const int held = refused_port (&port);
     char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d",
-              ntohs (addr.sin_port));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
     push = SOCKET (ctx, ZMQ_PUSH);
     CHECK_RC (zmq_connect (push, endpoint));
     SET_INT (push, ZMQ_SNDHWM, 5);

@@ -15,22 +15,6 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-/*  A free tcp port on 127.0.0.1 (free when this returns). */
-static int free_port (void)
-{
-    const int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    CHECK (getsockname (fd, (struct sockaddr *) &sa, &len) == 0);
-    close (fd);
-    return ntohs (sa.sin_port);
-}
-
 static char endpoint[128];
 
 /*  A tcp endpoint nobody listens on yet (or, ipc, a path of this process). */

@@ -142,18 +142,17 @@ static void test_style (enum style style)
         up yet): interrupted too; the message still goes out when the peer
         comes, and a later call returns. */
     void *peer_ctx = CHECK_PTR (zmq_ctx_new ());
-    void *probe = PLAIN_SOCKET (peer_ctx, ZMQ_PULL);
-    CHECK_RC (zmq_bind (probe, "tcp://127.0.0.1:*"));
-    char ep[256];
-    size_t ep_len = sizeof ep;
-    CHECK_RC (zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, ep, &ep_len));
-    CHECK_RC (zmq_close (probe));
+    int port;
+    const int held = refused_port (&port);
+    char ep[64];
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
     void *late_ctx = CHECK_PTR (zmq_ctx_new ());
     void *push = PLAIN_SOCKET (late_ctx, ZMQ_PUSH);
     CHECK_RC (zmq_connect (push, ep));
     SEND_STR (push, "late", 0);
     CHECK_RC (zmq_close (push));
     EXPECT_EINTR (zmq_ctx_term (late_ctx));
+    close (held);
     void *receiver = SOCKET (peer_ctx, ZMQ_PULL);
     CHECK_RC (zmq_bind (receiver, ep));
     RECV_STR (receiver, "late", 0);

@@ -90,32 +90,6 @@ static void term_within (void *ctx, const char *what)
 
 /* ------------------------------------------------------------ helpers */
 
-/*  A tcp port on 127.0.0.1 that refuses connections: bound, not listening,
-    kept so that nothing else takes it. */
-static int refused_port (int *port)
-{
-    const int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    CHECK (getsockname (fd, (struct sockaddr *) &sa, &len) == 0);
-    *port = ntohs (sa.sin_port);
-    return fd;
-}
-
-/*  A free tcp port on 127.0.0.1 (free when this returns). */
-static int free_port (void)
-{
-    int port;
-    const int fd = refused_port (&port);
-    close (fd);
-    return port;
-}
-
 static void last_endpoint (void *s, char *buf, size_t len)
 {
     CHECK_RC (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, buf, &len));

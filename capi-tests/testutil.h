@@ -16,6 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -554,6 +557,33 @@ static inline void zap_handler_stop (zap_handler_t *h)
     /*  Unbound first: libzmq forgets a closed socket's inproc names late. */
     CHECK_RC (zmq_unbind (h->socket_, "inproc://zeromq.zap.01"));
     CHECK_RC (zmq_close (h->socket_));
+}
+
+/*  A tcp port on 127.0.0.1 that refuses connections: bound, not listening,
+    held until the returned descriptor is closed. (The port of a ZMQ listener
+    just closed would not do: libzmq closes its listeners asynchronously, so a
+    connect may still reach it.) */
+static inline int refused_port (int *port)
+{
+    const int fd = socket (AF_INET, SOCK_STREAM, 0);
+    CHECK (fd >= 0);
+    struct sockaddr_in sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    CHECK (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+    socklen_t len = sizeof sa;
+    CHECK (getsockname (fd, (struct sockaddr *) &sa, &len) == 0);
+    *port = ntohs (sa.sin_port);
+    return fd;
+}
+
+/*  A free tcp port on 127.0.0.1 (free when this returns). */
+static inline int free_port (void)
+{
+    int port;
+    close (refused_port (&port));
+    return port;
 }
 
 #endif
