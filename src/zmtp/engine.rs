@@ -785,6 +785,7 @@ impl Engine {
     }
 
     /// A data frame (or a message the engine makes, as a subscription) for the socket.
+    #[inline]
     fn deliver(&mut self, msg: Msg) {
         if self.socket_type == ZMQ_DISH {
             self.dish_frame(msg);
@@ -830,6 +831,7 @@ impl Engine {
         }
     }
 
+    #[inline(always)]
     fn push_in(&mut self, mut msg: Msg) {
         if let Some(p) = &self.properties {
             msg.set_properties(p);
