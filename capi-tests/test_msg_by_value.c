@@ -92,6 +92,28 @@ int main (void)
     CHECK_RC (zmq_msg_close (&c));
     CHECK_ERR (zmq_msg_close (&b), EFAULT);
     CHECK_RC (zmq_msg_close (&a));
+    /*  The same with a payload of a size small blocks serve, received while
+        the receiver holds it alone, then while another message shares it. */
+    for (int shared = 0; shared < 2; shared++) {
+        zmq_msg_t keep;
+        sized (&a, 100, 'p');
+        if (shared) {
+            CHECK_RC (zmq_msg_init (&keep));
+            CHECK_RC (zmq_msg_copy (&keep, &a));
+        }
+        CHECK_EQ (zmq_msg_send (&a, tx, 0), 100);
+        CHECK_RC (zmq_msg_init (&c));
+        CHECK_EQ (zmq_msg_recv (&c, rx, 0), 100);
+        b = c;
+        CHECK_RC (zmq_msg_close (&c));
+        CHECK_ERR (zmq_msg_close (&b), EFAULT);
+        CHECK_ERR (zmq_msg_send (&b, tx, 0), EFAULT);
+        if (shared) {
+            CHECK_EQ (((char *) zmq_msg_data (&keep))[99], 'p');
+            CHECK_RC (zmq_msg_close (&keep));
+        }
+        CHECK_RC (zmq_msg_close (&a));
+    }
 
     /*  Small messages live inside zmq_msg_t: a copy by value is a copy. */
     CHECK_RC (zmq_msg_init_size (&a, 5));

@@ -536,12 +536,13 @@ impl Msg {
 
     /// Gives a shared payload just stored into a `zmq_msg_t` its ticket: its pooled
     /// block's own when free, else one from the table. `fresh`: the payload was just
-    /// made, so nothing else can hold it.
+    /// made, so nothing else can hold it; a payload this message alone references
+    /// (a received one, mostly) is claimed the same cheap way.
     #[inline]
     pub fn issue_ticket(&mut self, fresh: bool) {
         if let Body::Shared(buf, ticket) = &mut self.body {
             let block = buf.header().ticket_slot;
-            let own = if fresh {
+            let own = if fresh || buf.refs() == 1 {
                 Ticket::claim_fresh(block)
             } else {
                 Ticket::claim(block)
