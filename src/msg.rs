@@ -8,7 +8,7 @@
 use std::alloc::{self, Layout};
 use std::ffi::{c_void, CStr, CString};
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::abi::zmq_free_fn;
@@ -108,12 +108,23 @@ struct Header {
     hint: *mut c_void,
     /// Bytes allocated after the header (0 for user buffers).
     inline_capacity: usize,
-    /// A pooled block's own ticket slot (none: default), kept while it is pooled.
-    ticket_slot: crate::ticket::BlockSlot,
+    /// A pooled block's ticket generation (see `crate::ticket`): in the line the
+    /// threads passing the block touch anyway, and valid forever, as pooled blocks
+    /// are never freed. Even while no `zmq_msg_t` holds the block.
+    generation: AtomicU64,
+    /// A block of the pool: never freed, back to the pool when released.
+    pooled: bool,
 }
 
 /// Payload room of the blocks small messages share through `SMALL_POOL`.
 const SMALL_BLOCK: usize = 256;
+
+/// Blocks the pool may make (and hold): 1.3 MiB at most. Past it, small payloads are
+/// allocated and freed as large ones are.
+const POOL_BLOCKS: usize = 4096;
+
+/// Pool blocks made so far.
+static POOL_MADE: AtomicUsize = AtomicUsize::new(0);
 
 /// A free block of `SMALL_BLOCK` bytes, waiting for reuse.
 struct PooledBlock(NonNull<Header>);
@@ -121,13 +132,13 @@ struct PooledBlock(NonNull<Header>);
 // SAFETY: a pooled block is unreferenced memory owned by the pool.
 unsafe impl Send for PooledBlock {}
 
-/// Freed small blocks, for reuse by any thread: messages are usually allocated by one
+/// Free small blocks, for reuse by any thread: messages are usually allocated by one
 /// thread and freed by another (the application and an I/O thread), which glibc's
-/// per-thread caches serve badly. Bounded: beyond it blocks go back to the allocator.
+/// per-thread caches serve badly. It holds every block it ever made.
 static SMALL_POOL: once_cell::sync::Lazy<(
     crossbeam_channel::Sender<PooledBlock>,
     crossbeam_channel::Receiver<PooledBlock>,
-)> = once_cell::sync::Lazy::new(|| crossbeam_channel::bounded(4096));
+)> = once_cell::sync::Lazy::new(|| crossbeam_channel::bounded(POOL_BLOCKS));
 
 /// A counted reference to a shared payload.
 pub struct Buffer(NonNull<Header>);
@@ -145,52 +156,53 @@ impl Buffer {
     }
 
     /// Allocates header and `len` bytes in one block, zeroed or not. Small payloads
-    /// come from the shared pool of small blocks when it has one.
+    /// take a block of the pool: a free one, or a new one while the pool may grow.
     fn alloc(len: usize, zeroed: bool) -> Option<Buffer> {
-        let capacity = if (1..=SMALL_BLOCK).contains(&len) {
-            SMALL_BLOCK
-        } else {
-            len
-        };
-        let pooled = if capacity == SMALL_BLOCK {
-            SMALL_POOL.1.try_recv().ok().map(|b| b.0.as_ptr())
-        } else {
-            None
-        };
-        let (raw, ticket_slot) = match pooled {
-            // SAFETY: a pooled block's header was written when it was made.
-            Some(raw) => (raw, unsafe { (*raw).ticket_slot }),
+        let small = (1..=SMALL_BLOCK).contains(&len);
+        let raw = match small.then(|| SMALL_POOL.1.try_recv().ok()).flatten() {
+            // SAFETY: a pool block is never freed; while in the pool nothing else
+            // references it. Its generation is left as it is.
+            Some(b) => unsafe {
+                let raw = b.0.as_ptr();
+                (*raw).refs.store(1, Ordering::Relaxed);
+                (*raw).len = len;
+                raw
+            },
             None => {
+                let pooled = small && POOL_MADE.fetch_add(1, Ordering::Relaxed) < POOL_BLOCKS;
+                if small && !pooled {
+                    POOL_MADE.fetch_sub(1, Ordering::Relaxed);
+                }
+                let capacity = if pooled { SMALL_BLOCK } else { len };
                 let layout = Buffer::layout(capacity)?;
                 // SAFETY: layout has non-zero size (the header).
                 let raw = (unsafe { alloc::alloc(layout) }) as *mut Header;
                 if raw.is_null() {
+                    if pooled {
+                        POOL_MADE.fetch_sub(1, Ordering::Relaxed);
+                    }
                     return None;
                 }
-                let slot = if capacity == SMALL_BLOCK {
-                    crate::ticket::block_slot()
-                } else {
-                    crate::ticket::BlockSlot::default()
+                // SAFETY: fresh allocation large enough for the header.
+                unsafe {
+                    raw.write(Header {
+                        refs: AtomicUsize::new(1),
+                        len,
+                        data: (raw as *mut u8).add(std::mem::size_of::<Header>()),
+                        ffn: None,
+                        hint: std::ptr::null_mut(),
+                        inline_capacity: capacity,
+                        generation: AtomicU64::new(0),
+                        pooled,
+                    })
                 };
-                (raw, slot)
+                raw
             }
         };
         let header = NonNull::new(raw)?;
-        // SAFETY: fresh allocation large enough for the header plus `len` bytes.
-        unsafe {
-            let data = (raw as *mut u8).add(std::mem::size_of::<Header>());
-            raw.write(Header {
-                refs: AtomicUsize::new(1),
-                len,
-                data,
-                ffn: None,
-                hint: std::ptr::null_mut(),
-                inline_capacity: capacity,
-                ticket_slot,
-            });
-            if zeroed {
-                std::ptr::write_bytes(data, 0, len);
-            }
+        if zeroed {
+            // SAFETY: the block has room for `len` bytes after its header.
+            unsafe { std::ptr::write_bytes((*raw).data, 0, len) };
         }
         Some(Buffer(header))
     }
@@ -216,6 +228,14 @@ impl Buffer {
     fn refs(&self) -> usize {
         self.header().refs.load(Ordering::Acquire)
     }
+
+    /// A pool block's ticket generation word.
+    fn generation(&self) -> Option<&'static AtomicU64> {
+        // SAFETY: pool blocks are never freed, so their header outlives any ticket.
+        self.header()
+            .pooled
+            .then(|| unsafe { &(*self.0.as_ptr()).generation })
+    }
 }
 
 impl Clone for Buffer {
@@ -237,13 +257,12 @@ impl Drop for Buffer {
             // to release it; the count reaching zero makes this the one call.
             unsafe { ffn(h.data.cast(), h.hint) };
         }
-        if h.inline_capacity == SMALL_BLOCK
-            && h.ffn.is_none()
-            && SMALL_POOL.0.try_send(PooledBlock(self.0)).is_ok()
-        {
+        if h.pooled {
+            // The pool has room for every block it made; were it ever full, the block
+            // would stay allocated (its generation must stay readable), never freed.
+            let _ = SMALL_POOL.0.try_send(PooledBlock(self.0));
             return;
         }
-        crate::ticket::release_block_slot(h.ticket_slot);
         let layout = Buffer::layout(h.inline_capacity).expect("layout was valid at allocation");
         // SAFETY: last reference; the block was allocated with this layout.
         unsafe { alloc::dealloc(self.0.as_ptr().cast(), layout) };
@@ -534,19 +553,16 @@ impl Msg {
         }
     }
 
-    /// Gives a shared payload just stored into a `zmq_msg_t` its ticket: its pooled
+    /// Gives a shared payload just stored into a `zmq_msg_t` its ticket: its pool
     /// block's own when free, else one from the table. `fresh`: the payload was just
     /// made, so nothing else can hold it; a payload this message alone references
     /// (a received one, mostly) is claimed the same cheap way.
     #[inline]
     pub fn issue_ticket(&mut self, fresh: bool) {
         if let Body::Shared(buf, ticket) = &mut self.body {
-            let block = buf.header().ticket_slot;
-            let own = if fresh || buf.refs() == 1 {
-                Ticket::claim_fresh(block)
-            } else {
-                Ticket::claim(block)
-            };
+            let own = buf
+                .generation()
+                .and_then(|word| Ticket::claim(word, fresh || buf.refs() == 1));
             *ticket = own.unwrap_or_else(Ticket::issue);
         }
     }

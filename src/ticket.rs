@@ -10,6 +10,10 @@
 //! touching the payload. Checking reads only the table, never the payload's memory,
 //! so a stale copy never reads or writes memory that was freed. Generations are 64
 //! bits wide: a slot is never reused with a generation a stale copy could hold.
+//!
+//! Small payloads come from a pool of blocks that are never freed (`crate::msg`):
+//! such a block carries its own generation word in its header, in the cache line the
+//! threads passing the block touch anyway, so its tickets cost no line of their own.
 
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
@@ -24,15 +28,8 @@ pub struct Ticket {
     /// The slot's generation word, reached directly (no table lookup per check).
     word: Option<&'static AtomicU64>,
     generation: u64,
-    /// The slot number, to return a free-list slot; 0 for a block's own slot.
+    /// The slot number, to return a free-list slot; 0 for a pool block's own word.
     slot: u32,
-}
-
-/// A pooled block's own ticket slot: its number and generation word.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BlockSlot {
-    slot: u32,
-    word: Option<&'static AtomicU64>,
 }
 
 /// Slots are handed to a thread's free list in groups of this many, adjacent in the
@@ -181,36 +178,6 @@ fn push(list: &AtomicU64, slot: u32) {
     }
 }
 
-/// A slot a pooled payload block keeps for life (0 when the table is full). Its
-/// generation is even while no `zmq_msg_t` holds the block: `Ticket::claim` makes it
-/// odd, retiring makes it even again. Small messages then need no free-list traffic
-/// per message: one atomic operation to claim, one to retire.
-pub fn block_slot() -> BlockSlot {
-    match take_slot() {
-        Some(slot) => {
-            let g = entry(slot);
-            // A slot last used by a ticket may be odd; moving it on also makes any
-            // stale copy of that ticket invalid.
-            if g.load(Ordering::Relaxed) & 1 == 1 {
-                g.fetch_add(1, Ordering::AcqRel);
-            }
-            BlockSlot {
-                slot,
-                word: Some(g),
-            }
-        }
-        None => BlockSlot::default(),
-    }
-}
-
-/// A block that had a slot goes back to the allocator: the slot returns to the free
-/// lists (no `zmq_msg_t` holds the block: its generation is even).
-pub fn release_block_slot(block: BlockSlot) {
-    if block.slot != 0 {
-        give_slot(block.slot);
-    }
-}
-
 impl Ticket {
     /// A new ticket (none when the table is full, which only loses the check).
     pub fn issue() -> Ticket {
@@ -227,45 +194,33 @@ impl Ticket {
         }
     }
 
-    /// The ticket of a block's own slot for a payload just made, which nothing else can
-    /// hold yet: a plain store claims it (no read-modify-write on the send path).
+    /// The ticket of a pool block's own generation word (see `crate::msg`), if no
+    /// other `zmq_msg_t` holds the block under it now (a second holder, a
+    /// `zmq_msg_copy` or a message fanned out to several sockets, takes a ticket of
+    /// its own). `unique`: the message alone references the payload (just made, or
+    /// received), so no other holder can claim at once and a plain store does (no
+    /// read-modify-write on the hot path).
     #[inline]
-    pub fn claim_fresh(block: BlockSlot) -> Option<Ticket> {
-        let g = block.word?;
-        let now = g.load(Ordering::Acquire);
-        if now & 1 == 1 {
-            return Ticket::claim(block);
-        }
-        g.store(now + 1, Ordering::Release);
-        Some(Ticket {
-            word: Some(g),
-            generation: now + 1,
-            slot: 0,
-        })
-    }
-
-    /// The ticket of a pooled block's own slot, if no other `zmq_msg_t` holds the block
-    /// under it now (a second holder, a `zmq_msg_copy` or a message fanned out to
-    /// several sockets, takes a ticket of its own).
-    #[inline]
-    pub fn claim(block: BlockSlot) -> Option<Ticket> {
-        let g = block.word?;
-        let mut now = g.load(Ordering::Acquire);
+    pub fn claim(word: &'static AtomicU64, unique: bool) -> Option<Ticket> {
+        let mut now = word.load(Ordering::Acquire);
         loop {
             if now & 1 == 1 {
                 return None;
             }
-            match g.compare_exchange_weak(now, now + 1, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => {
-                    return Some(Ticket {
-                        word: Some(g),
-                        generation: now + 1,
-                        slot: 0,
-                    })
-                }
+            if unique {
+                word.store(now + 1, Ordering::Release);
+                break;
+            }
+            match word.compare_exchange_weak(now, now + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break,
                 Err(seen) => now = seen,
             }
         }
+        Some(Ticket {
+            word: Some(word),
+            generation: now + 1,
+            slot: 0,
+        })
     }
 
     /// False when the ticket was retired (the `zmq_msg_t` is a stale copy).
@@ -321,21 +276,25 @@ mod tests {
     }
 
     #[test]
-    fn a_block_slot_serves_one_holder_at_a_time() {
-        let slot = block_slot();
-        let first = Ticket::claim(slot).unwrap();
+    fn a_block_word_serves_one_holder_at_a_time() {
+        let word: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
+        let first = Ticket::claim(word, true).unwrap();
         assert!(first.is_valid());
         assert!(
-            Ticket::claim(slot).is_none(),
+            Ticket::claim(word, false).is_none() && Ticket::claim(word, true).is_none(),
             "a second holder takes its own ticket"
         );
         let stale = first;
         assert!(first.retire());
         assert!(!stale.is_valid() && !stale.retire());
-        let second = Ticket::claim(slot).unwrap();
+        let second = Ticket::claim(word, false).unwrap();
         assert!(second.is_valid() && !stale.is_valid());
         assert!(second.retire());
-        release_block_slot(slot);
+        assert_eq!(
+            word.load(Ordering::Relaxed) & 1,
+            0,
+            "even when no one holds it"
+        );
     }
 
     #[test]
