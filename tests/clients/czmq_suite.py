@@ -3,7 +3,7 @@
 
 czmq comes from Debian's source package (`apt-get source czmq`, with deb-src enabled in
 a private apt configuration under build/clients/czmq/apt, so the machine's own is left
-alone) and is built against the install tree only: pkg-config sees nothing but
+alone: see debsrc.py) and is built against the install tree only: pkg-config sees nothing but
 build/install/lib/pkgconfig, the compiler finds build/install/include/zmq.h first
 (checked), and czmq_selftest must load build/install/lib/libzmq.so.5 (checked with
 ldd). Every class of the selftest then runs on its own (`czmq_selftest --test NAME`),
@@ -14,19 +14,17 @@ in its own process with a time bound; see clients.py for the verdict.
 """
 
 import argparse
-import glob
 import os
 import re
 import subprocess
 import time
 
 import clients
+import debsrc
 from clients import FAILED, PASSED, Result, SetupError, log, shown
 
 CZMQ_VERSION = "4.2.1"
 WORK = os.path.join(clients.ROOT, "build", "clients", "czmq")
-APT = os.path.join(WORK, "apt")
-DOWNLOADS = os.path.join(WORK, "downloads")
 DEBIAN_PACKAGES = ["dpkg-dev", "gcc", "libc6-dev", "make", "pkg-config"]
 # czmq's optional dependencies stay out: the selftest exercises czmq on libzmq, and a
 # system library found by chance would make the build depend on the machine.
@@ -36,62 +34,9 @@ CONFIGURE_FLAGS = ["--disable-static", "--with-docs=no", "--with-uuid=no",
                    "--enable-zsp=no", "--enable-test_randof=no"]
 
 
-def apt_options():
-    return ["-o", "Dir::Etc::SourceList=/dev/null",
-            "-o", "Dir::Etc::SourceParts=" + os.path.join(APT, "sources.list.d"),
-            "-o", "Dir::State::Lists=" + os.path.join(APT, "lists"),
-            "-o", "APT::Sandbox::User=root"]
-
-
-def deb_src_sources():
-    """The machine's apt sources, as deb-src entries (deb822 and one-line formats)."""
-    out = []
-    files = ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")) \
-        + sorted(glob.glob("/etc/apt/sources.list.d/*.sources"))
-    for path in files:
-        if not os.path.isfile(path):
-            continue
-        with open(path) as f:
-            text = f.read()
-        if path.endswith(".sources"):
-            blocks = []
-            for block in re.split(r"\n\s*\n", text):
-                if re.search(r"^Types:.*\bdeb\b", block, re.M):
-                    blocks.append(re.sub(r"^Types:.*$", "Types: deb-src", block, flags=re.M))
-            if blocks:
-                out.append((os.path.basename(path), "\n\n".join(blocks) + "\n"))
-        else:
-            lines = [re.sub(r"^deb(\s)", r"deb-src\1", line) for line in text.splitlines()
-                     if re.match(r"^deb\s", line)]
-            if lines:
-                out.append((os.path.basename(path), "\n".join(lines) + "\n"))
-    if not out:
-        raise SetupError("no apt sources found to enable deb-src from")
-    return out
-
-
 def fetch_source(setup_log):
     """Downloads czmq's Debian source package once; returns its .dsc."""
-    found = sorted(glob.glob(os.path.join(DOWNLOADS, "czmq_%s-*.dsc" % CZMQ_VERSION)))
-    if found:
-        return found[-1]
-    log("fetching czmq's Debian source package (apt-get source, deb-src enabled)")
-    parts = clients.fresh_dir(os.path.join(APT, "sources.list.d"))
-    for name, text in deb_src_sources():
-        name = re.sub(r"\.(list|sources)$", "", name)
-        ext = ".sources" if "Types:" in text else ".list"
-        with open(os.path.join(parts, name + "-src" + ext), "w") as f:
-            f.write(text)
-    os.makedirs(os.path.join(APT, "lists", "partial"), exist_ok=True)
-    clients.run(["apt-get"] + apt_options() + ["update"], setup_log)
-    os.makedirs(DOWNLOADS, exist_ok=True)
-    clients.run(["apt-get"] + apt_options() + ["source", "--download-only", "czmq"],
-                setup_log, cwd=DOWNLOADS)
-    found = sorted(glob.glob(os.path.join(DOWNLOADS, "czmq_%s-*.dsc" % CZMQ_VERSION)))
-    if not found:
-        got = [os.path.basename(p) for p in glob.glob(os.path.join(DOWNLOADS, "*.dsc"))]
-        raise SetupError("apt-get source czmq gave %s, not czmq %s" % (got, CZMQ_VERSION))
-    return found[-1]
+    return debsrc.fetch("czmq", CZMQ_VERSION, WORK, setup_log)
 
 
 def build(dsc, tree, draft, setup_log):
