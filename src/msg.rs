@@ -126,6 +126,52 @@ const POOL_BLOCKS: usize = 4096;
 /// Pool blocks made so far.
 static POOL_MADE: AtomicUsize = AtomicUsize::new(0);
 
+/// Larger payloads, up to 64 KiB, are allocated in size classes (512 B, 768 B, 1 KiB,
+/// 1.5 KiB ... 48 KiB, 64 KiB: at most a third of a block unused), and a freed block
+/// waits in its class's cache for the next payload of the class: the thread that frees
+/// a message is rarely the one that made it, and glibc's arenas then contend for their
+/// locks on every message. Unlike the small pool's, these blocks are freed when their
+/// cache is full.
+const MID_CLASSES: usize = 15;
+/// Bytes each class's cache may hold (15 MiB for all classes at most).
+const MID_CACHE_BYTES: usize = 1 << 20;
+
+type BlockQueue = (
+    crossbeam_channel::Sender<PooledBlock>,
+    crossbeam_channel::Receiver<PooledBlock>,
+);
+
+static MID_CACHES: once_cell::sync::Lazy<Vec<BlockQueue>> = once_cell::sync::Lazy::new(|| {
+    (0..MID_CLASSES)
+        .map(|class| crossbeam_channel::bounded((MID_CACHE_BYTES / mid_capacity(class)).max(4)))
+        .collect()
+});
+
+/// The capacity of a class: 512 B, then 768 B and 1 KiB, 1.5 KiB and 2 KiB...
+fn mid_capacity(class: usize) -> usize {
+    let p = 512usize << class.div_ceil(2);
+    if class % 2 == 1 {
+        p / 4 * 3
+    } else {
+        p
+    }
+}
+
+/// The class of a payload of `len` bytes (an index into `MID_CACHES`) and its capacity.
+fn mid_class(len: usize) -> Option<(usize, usize)> {
+    if len <= SMALL_BLOCK || len > mid_capacity(MID_CLASSES - 1) {
+        return None;
+    }
+    let p = len.next_power_of_two().max(512);
+    let octave = (p.trailing_zeros() - 9) as usize;
+    let three_quarters = p / 4 * 3;
+    if octave > 0 && len <= three_quarters {
+        Some((2 * octave - 1, three_quarters))
+    } else {
+        Some((2 * octave, p))
+    }
+}
+
 /// A free block of `SMALL_BLOCK` bytes, waiting for reuse.
 struct PooledBlock(NonNull<Header>);
 
@@ -159,9 +205,16 @@ impl Buffer {
     /// take a block of the pool: a free one, or a new one while the pool may grow.
     fn alloc(len: usize, zeroed: bool) -> Option<Buffer> {
         let small = (1..=SMALL_BLOCK).contains(&len);
-        let raw = match small.then(|| SMALL_POOL.1.try_recv().ok()).flatten() {
-            // SAFETY: a pool block is never freed; while in the pool nothing else
-            // references it. Its generation is left as it is.
+        let mid = mid_class(len);
+        let cached = match mid {
+            Some((class, _)) => MID_CACHES[class].1.try_recv().ok(),
+            None if small => SMALL_POOL.1.try_recv().ok(),
+            None => None,
+        };
+        let raw = match cached {
+            // SAFETY: a block waiting in a pool or cache is unreferenced and at least
+            // as large as its class, which `len` fits. A small pool block's generation
+            // is left as it is (see `Header::generation`).
             Some(b) => unsafe {
                 let raw = b.0.as_ptr();
                 (*raw).refs.store(1, Ordering::Relaxed);
@@ -173,7 +226,11 @@ impl Buffer {
                 if small && !pooled {
                     POOL_MADE.fetch_sub(1, Ordering::Relaxed);
                 }
-                let capacity = if pooled { SMALL_BLOCK } else { len };
+                let capacity = match mid {
+                    Some((_, capacity)) => capacity,
+                    None if pooled => SMALL_BLOCK,
+                    None => len,
+                };
                 let layout = Buffer::layout(capacity)?;
                 // SAFETY: layout has non-zero size (the header).
                 let raw = (unsafe { alloc::alloc(layout) }) as *mut Header;
@@ -262,6 +319,15 @@ impl Drop for Buffer {
             // would stay allocated (its generation must stay readable), never freed.
             let _ = SMALL_POOL.0.try_send(PooledBlock(self.0));
             return;
+        }
+        if h.ffn.is_none() {
+            if let Some((class, capacity)) = mid_class(h.inline_capacity) {
+                if capacity == h.inline_capacity
+                    && MID_CACHES[class].0.try_send(PooledBlock(self.0)).is_ok()
+                {
+                    return;
+                }
+            }
         }
         let layout = Buffer::layout(h.inline_capacity).expect("layout was valid at allocation");
         // SAFETY: last reference; the block was allocated with this layout.
@@ -610,6 +676,47 @@ mod tests {
         }
         let m = Msg::with_size(100).unwrap();
         assert_eq!(m.len(), 100);
+    }
+
+    #[test]
+    fn payload_classes_fit_and_waste_at_most_a_third() {
+        let mut last = SMALL_BLOCK;
+        for class in 0..MID_CLASSES {
+            let capacity = mid_capacity(class);
+            assert!(capacity > last, "classes grow");
+            assert_eq!(mid_class(capacity), Some((class, capacity)));
+            last = capacity;
+        }
+        assert_eq!(last, 64 << 10);
+        for len in SMALL_BLOCK + 1..=last {
+            let (class, capacity) = mid_class(len).unwrap();
+            assert_eq!(capacity, mid_capacity(class));
+            assert!(
+                capacity >= len && capacity * 2 <= len * 3 + 512,
+                "{len}: {capacity}"
+            );
+            assert!(
+                class == 0 || mid_capacity(class - 1) < len,
+                "the smallest class that fits"
+            );
+        }
+        assert_eq!(mid_class(SMALL_BLOCK), None);
+        assert_eq!(mid_class(last + 1), None);
+    }
+
+    #[test]
+    fn larger_blocks_are_reused_with_their_new_size_and_bytes() {
+        for round in 0..3u8 {
+            let msgs: Vec<Msg> = [257, 700, 768, 769, 5000, 40_000, 65_536]
+                .iter()
+                .map(|&n| Msg::from_slice(&vec![round; n]))
+                .collect();
+            for m in &msgs {
+                assert!(m.data().iter().all(|&b| b == round));
+            }
+        }
+        let m = Msg::with_size(1500).unwrap();
+        assert_eq!(m.len(), 1500);
     }
     use std::sync::atomic::{AtomicUsize, Ordering};
 
