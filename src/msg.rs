@@ -172,10 +172,10 @@ fn mid_class(len: usize) -> Option<(usize, usize)> {
     }
 }
 
-/// A free block of `SMALL_BLOCK` bytes, waiting for reuse.
+/// A free block waiting for reuse in the small pool or in a class's cache.
 struct PooledBlock(NonNull<Header>);
 
-// SAFETY: a pooled block is unreferenced memory owned by the pool.
+// SAFETY: a waiting block is unreferenced memory owned by its pool or cache.
 unsafe impl Send for PooledBlock {}
 
 /// Free small blocks, for reuse by any thread: messages are usually allocated by one
