@@ -1,7 +1,6 @@
 //! The socket core: options, pipes, endpoints and the blocking send/recv loop, with
 //! one `Pattern` per socket type deciding where messages go and come from.
 
-mod channel;
 mod client_server;
 mod dealer;
 mod dgram;
@@ -14,7 +13,6 @@ mod pubsub;
 pub(crate) mod radio_dish;
 mod reqrep;
 mod router;
-mod scatter_gather;
 mod stream;
 
 use std::sync::atomic::Ordering;
@@ -126,9 +124,9 @@ fn make_pattern(socket_type: i32, options: &Options) -> ZResult<Box<dyn Pattern>
         ZMQ_SERVER | ZMQ_PEER => Box::new(client_server::Server::default()),
         ZMQ_RADIO => Box::new(radio_dish::Radio::default()),
         ZMQ_DISH => Box::new(radio_dish::Dish::default()),
-        ZMQ_SCATTER => Box::new(scatter_gather::Scatter::default()),
-        ZMQ_GATHER => Box::new(scatter_gather::Gather::default()),
-        ZMQ_CHANNEL => Box::new(channel::Channel::default()),
+        ZMQ_SCATTER => Box::new(pipeline::Push::scatter()),
+        ZMQ_GATHER => Box::new(pipeline::Pull::gather()),
+        ZMQ_CHANNEL => Box::new(pair::Pair::channel()),
         ZMQ_DGRAM => Box::new(dgram::Dgram::default()),
         _ => return Err(Errno::EINVAL),
     })

@@ -1,5 +1,7 @@
-//! PAIR (RFC 31): exactly one peer; later connections are refused.
+//! PAIR (RFC 31): exactly one peer; later connections are refused. CHANNEL (RFC 51,
+//! a thread-safe draft type) is the same for single-part messages only.
 
+use super::client_server::single_part;
 use super::Pattern;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
@@ -9,6 +11,19 @@ use crate::pipe::{PipeEnd, Pipes};
 #[derive(Default)]
 pub struct Pair {
     pipe: Option<PipeId>,
+    /// CHANNEL: ZMQ_SNDMORE is refused, and a multipart message from a misbehaving
+    /// peer is dropped whole.
+    single_part: bool,
+}
+
+impl Pair {
+    /// CHANNEL.
+    pub fn channel() -> Pair {
+        Pair {
+            single_part: true,
+            ..Pair::default()
+        }
+    }
 }
 
 impl Pattern for Pair {
@@ -32,6 +47,9 @@ impl Pattern for Pair {
     }
 
     fn send(&mut self, pipes: &mut Pipes, msg: &mut Msg) -> ZResult<()> {
+        if self.single_part {
+            single_part(msg)?;
+        }
         let pipe = self
             .pipe
             .and_then(|id| pipes.get_mut(id))
@@ -47,14 +65,22 @@ impl Pattern for Pair {
         let id = self.pipe.ok_or(Errno::EAGAIN)?;
         let spins = pipes.read_spins;
         let pipe = pipes.get_mut(id).ok_or(Errno::EAGAIN)?;
-        match pipe.read_spinning(spins) {
-            Some(msg) => Ok(msg),
-            None => {
+        loop {
+            let got = if self.single_part {
+                pipe.read()
+            } else {
+                pipe.read_spinning(spins)
+            };
+            let Some(msg) = got else {
                 if pipe.is_finished() {
                     pipes.mark_finished(id);
                 }
-                Err(Errno::EAGAIN)
+                return Err(Errno::EAGAIN);
+            };
+            if !self.single_part || !msg.more() {
+                return Ok(msg);
             }
+            while pipe.read().is_some_and(|m| m.more()) {}
         }
     }
 

@@ -1,5 +1,7 @@
-//! PUSH and PULL (RFC 30): load-balanced out, fair-queued in.
+//! PUSH and PULL (RFC 30): load-balanced out, fair-queued in. SCATTER and GATHER
+//! (RFC 49, thread-safe draft types) are the same for single-part messages only.
 
+use super::client_server::{recv_single, single_part};
 use super::Pattern;
 use crate::error::{Errno, ZResult};
 use crate::msg::Msg;
@@ -10,6 +12,18 @@ use crate::pipe::{PipeEnd, Pipes};
 #[derive(Default)]
 pub struct Push {
     lb: LoadBalance,
+    /// SCATTER: ZMQ_SNDMORE is refused.
+    single_part: bool,
+}
+
+impl Push {
+    /// SCATTER.
+    pub fn scatter() -> Push {
+        Push {
+            single_part: true,
+            ..Push::default()
+        }
+    }
 }
 
 impl Pattern for Push {
@@ -24,6 +38,9 @@ impl Pattern for Push {
         self.lb.terminated(pipe.id);
     }
     fn send(&mut self, pipes: &mut Pipes, msg: &mut Msg) -> ZResult<()> {
+        if self.single_part {
+            single_part(msg)?;
+        }
         self.lb.send(pipes, msg).map(|_| ())
     }
     fn has_out(&mut self, pipes: &mut Pipes) -> bool {
@@ -34,6 +51,18 @@ impl Pattern for Push {
 #[derive(Default)]
 pub struct Pull {
     fq: FairQueue,
+    /// GATHER: the parts of a multipart message from a peer are dropped.
+    single_part: bool,
+}
+
+impl Pull {
+    /// GATHER.
+    pub fn gather() -> Pull {
+        Pull {
+            single_part: true,
+            ..Pull::default()
+        }
+    }
 }
 
 impl Pattern for Pull {
@@ -48,7 +77,12 @@ impl Pattern for Pull {
         self.fq.terminated(pipe.id);
     }
     fn recv(&mut self, pipes: &mut Pipes) -> ZResult<Msg> {
-        self.fq.recv(pipes).map(|(m, _)| m).ok_or(Errno::EAGAIN)
+        let got = if self.single_part {
+            recv_single(&mut self.fq, pipes)
+        } else {
+            self.fq.recv(pipes)
+        };
+        got.map(|(m, _)| m).ok_or(Errno::EAGAIN)
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.fq.has_in(pipes)
