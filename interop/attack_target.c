@@ -32,6 +32,8 @@
 
 #include <zmq.h>
 
+#include "event_names.h"
+
 static void out(const char *fmt, ...)
 {
     va_list ap;
@@ -58,26 +60,6 @@ static void on_alarm(int sig)
     _exit(2);
 }
 
-static const struct {
-    int id;
-    const char *name;
-} events[] = {
-    {ZMQ_EVENT_CONNECTED, "CONNECTED"},
-    {ZMQ_EVENT_CONNECT_DELAYED, "CONNECT_DELAYED"},
-    {ZMQ_EVENT_CONNECT_RETRIED, "CONNECT_RETRIED"},
-    {ZMQ_EVENT_LISTENING, "LISTENING"},
-    {ZMQ_EVENT_BIND_FAILED, "BIND_FAILED"},
-    {ZMQ_EVENT_ACCEPTED, "ACCEPTED"},
-    {ZMQ_EVENT_ACCEPT_FAILED, "ACCEPT_FAILED"},
-    {ZMQ_EVENT_CLOSED, "CLOSED"},
-    {ZMQ_EVENT_CLOSE_FAILED, "CLOSE_FAILED"},
-    {ZMQ_EVENT_DISCONNECTED, "DISCONNECTED"},
-    {ZMQ_EVENT_MONITOR_STOPPED, "MONITOR_STOPPED"},
-    {ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, "HANDSHAKE_FAILED_NO_DETAIL"},
-    {ZMQ_EVENT_HANDSHAKE_SUCCEEDED, "HANDSHAKE_SUCCEEDED"},
-    {ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, "HANDSHAKE_FAILED_PROTOCOL"},
-    {ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, "HANDSHAKE_FAILED_AUTH"},
-};
 
 /* Prints one pending monitor event; 0 when none was pending. */
 static int print_event(void *mon)
@@ -96,9 +78,9 @@ static int print_event(void *mon)
         memcpy(&value, (char *)zmq_msg_data(&head) + 2, 4);
     }
     const char *name = "UNKNOWN";
-    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
-        if (events[i].id == id)
-            name = events[i].name;
+    for (size_t i = 0; i < N_EVENTS; i++)
+        if (event_names[i].id == id)
+            name = event_names[i].name;
     char text[300];
     size_t n = zmq_msg_size(&addr) < sizeof text - 1 ? zmq_msg_size(&addr) : sizeof text - 1;
     memcpy(text, zmq_msg_data(&addr), n);

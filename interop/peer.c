@@ -34,6 +34,8 @@
 
 #include <zmq.h>
 
+#include "event_names.h"
+
 enum { EXIT_MISMATCH = 1, EXIT_TIMEOUT = 2, EXIT_SETUP = 3, EXIT_UNSUPPORTED = 77 };
 
 /* ---------------------------------------------------------------- options */
@@ -262,27 +264,6 @@ static int mmsg_recv_now(void *s, mmsg_t *m)
 
 /* ------------------------------------------------------- monitor, stdin */
 
-static const struct {
-    int id;
-    const char *name;
-} event_names[] = {
-    {ZMQ_EVENT_CONNECTED, "CONNECTED"},
-    {ZMQ_EVENT_CONNECT_DELAYED, "CONNECT_DELAYED"},
-    {ZMQ_EVENT_CONNECT_RETRIED, "CONNECT_RETRIED"},
-    {ZMQ_EVENT_LISTENING, "LISTENING"},
-    {ZMQ_EVENT_BIND_FAILED, "BIND_FAILED"},
-    {ZMQ_EVENT_ACCEPTED, "ACCEPTED"},
-    {ZMQ_EVENT_ACCEPT_FAILED, "ACCEPT_FAILED"},
-    {ZMQ_EVENT_CLOSED, "CLOSED"},
-    {ZMQ_EVENT_CLOSE_FAILED, "CLOSE_FAILED"},
-    {ZMQ_EVENT_DISCONNECTED, "DISCONNECTED"},
-    {ZMQ_EVENT_MONITOR_STOPPED, "MONITOR_STOPPED"},
-    {ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, "HANDSHAKE_FAILED_NO_DETAIL"},
-    {ZMQ_EVENT_HANDSHAKE_SUCCEEDED, "HANDSHAKE_SUCCEEDED"},
-    {ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, "HANDSHAKE_FAILED_PROTOCOL"},
-    {ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, "HANDSHAKE_FAILED_AUTH"},
-};
-#define N_EVENTS (sizeof event_names / sizeof event_names[0])
 
 static int event_count[N_EVENTS];
 
