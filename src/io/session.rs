@@ -1023,20 +1023,7 @@ impl Session {
         self.link
             .monitor
             .emit(ZMQ_EVENT_DISCONNECTED, fd as u64, &up.at);
-        let ended = if f.kind == CloseKind::Protocol {
-            Ended::Protocol
-        } else {
-            Ended::Lost { handshaking: true }
-        };
-        let disconnected = self
-            .link
-            .disconnected
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let Origin::Connect { connecter, .. } = &mut self.origin else {
-            return;
-        };
-        let next = connecter.ended(io.now, ended, disconnected);
-        self.follow(io, next);
+        self.connection_ended(io, f.kind, true);
     }
 
     /// An accepted ws/wss connection failed its upgrade. The socket it was routed to,
@@ -1134,6 +1121,26 @@ impl Session {
             return;
         };
         let next = connecter.attempt_failed(io.now, errno);
+        self.follow(io, next);
+    }
+
+    /// A connect session's connection ended (`kind`; `handshaking`: before its
+    /// handshake completed): its connecter says what comes next (reconnect, stop...),
+    /// told whether the socket disconnected it.
+    fn connection_ended(&mut self, io: &mut Io<'_>, kind: CloseKind, handshaking: bool) {
+        let ended = if kind == CloseKind::Protocol {
+            Ended::Protocol
+        } else {
+            Ended::Lost { handshaking }
+        };
+        let disconnected = self
+            .link
+            .disconnected
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let Origin::Connect { connecter, .. } = &mut self.origin else {
+            return;
+        };
+        let next = connecter.ended(io.now, ended, disconnected);
         self.follow(io, next);
     }
 
@@ -1665,22 +1672,7 @@ impl Session {
                 p.hiccup();
             }
         }
-        let ended = if kind == CloseKind::Protocol {
-            Ended::Protocol
-        } else {
-            Ended::Lost {
-                handshaking: !conn.handshaken,
-            }
-        };
-        let disconnected = self
-            .link
-            .disconnected
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let Origin::Connect { connecter, .. } = &mut self.origin else {
-            return;
-        };
-        let next = connecter.ended(io.now, ended, disconnected);
-        self.follow(io, next);
+        self.connection_ended(io, kind, !conn.handshaken);
     }
 }
 
