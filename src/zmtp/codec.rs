@@ -15,11 +15,14 @@ pub(crate) const WIRE_MORE: u8 = 0x01;
 pub(crate) const WIRE_LARGE: u8 = 0x02;
 pub(crate) const WIRE_COMMAND: u8 = 0x04;
 
-/// Slack kept beyond what has arrived while a body spans several reads: at least
-/// this much (so typical reads do not reallocate)...
-const GROW_MIN: usize = 64 * 1024;
+/// Room made beyond what has arrived while a body spans several reads: at least this
+/// much, so a body of up to 1 MiB gets one buffer (no reallocation copying what
+/// arrived) and is read in one call; a peer's claim alone costs no more than this...
+const AHEAD_MIN: usize = 1024 * 1024;
 /// ...and at most this much, however large the frame claims to be.
-const GROW_MAX: usize = 8 * 1024 * 1024;
+const AHEAD_MAX: usize = 8 * 1024 * 1024;
+/// The room a direct read is given at least (it takes all the buffer has).
+const DIRECT_CHUNK: usize = 64 * 1024;
 /// Bodies assembled from pieces up to this size are copied out and the buffer reused;
 /// larger ones hand their buffer to the message.
 const REUSE_MAX: usize = 4 * 1024;
@@ -306,7 +309,7 @@ impl Decoder {
         if need < min_need {
             return None;
         }
-        self.grow(need.min(GROW_MIN));
+        self.grow(need.min(DIRECT_CHUNK));
         let room = (self.body.capacity() - self.body.len()).min(need);
         Some((&mut self.body, room))
     }
@@ -324,7 +327,7 @@ impl Decoder {
         if want <= self.body.capacity() {
             return;
         }
-        let slack = self.body.len().clamp(GROW_MIN, GROW_MAX);
+        let slack = self.body.len().clamp(AHEAD_MIN, AHEAD_MAX);
         let target = want.saturating_add(slack).min(self.size);
         self.body.reserve_exact(target - self.body.len());
     }
@@ -492,15 +495,16 @@ mod tests {
         // 512 MiB claimed: below what any machine running this holds.
         let hdr = [2, 0, 0, 0, 0, 0x20, 0, 0, 0, 1, 2, 3];
         assert!(d.decode(&hdr, &mut pos).unwrap().is_none());
-        assert!(d.allocated() <= 3 + GROW_MIN);
-        // Feeding a few MiB keeps the allocation within what arrived plus the slack.
+        assert!(d.allocated() <= 3 + AHEAD_MIN);
+        // Feeding many MiB keeps the allocation within what arrived plus the slack.
         let chunk = vec![9u8; 256 * 1024];
-        for _ in 0..16 {
+        for _ in 0..64 {
             let mut p = 0;
             assert!(d.decode(&chunk, &mut p).unwrap().is_none());
-            assert!(d.allocated() <= d.held() + GROW_MAX);
-            assert!(d.allocated() <= 2 * d.held() + GROW_MIN);
+            assert!(d.allocated() <= d.held() + AHEAD_MAX);
+            assert!(d.allocated() <= 2 * d.held() + AHEAD_MIN);
         }
+        assert!(d.held() > AHEAD_MAX, "the slack's upper bound was reached");
     }
 
     #[test]

@@ -11,6 +11,11 @@ use crate::msg::Msg;
 pub(crate) const ZERO_COPY_MIN: usize = 32 * 1024;
 /// A coalescing buffer that grew beyond this is not kept for reuse.
 const KEEP_CAPACITY: usize = 1024 * 1024;
+/// When output starts again after the queue ran empty, the first write stops this far
+/// into the first large body, as libzmq's 8 KiB write batch does: the peer wakes on
+/// those bytes and reads the rest while it is still being written, where one write of
+/// the whole body made 1 MiB round trips over loopback tcp nearly twice as slow.
+const LEAD: usize = 8 * 1024;
 
 enum Segment {
     Bytes(Vec<u8>),
@@ -37,6 +42,8 @@ pub(crate) struct OutQueue {
     spare: Option<Vec<u8>>,
     /// Bytes consumed since the start: a position in the output stream.
     written: u64,
+    /// Something was written since the queue last ran empty.
+    flowing: bool,
 }
 
 impl OutQueue {
@@ -81,20 +88,30 @@ impl OutQueue {
     }
 
     /// Fills `out` with the queued bytes in order, for a vectored write; returns how
-    /// many slices were filled.
+    /// many slices were filled. Starting from an empty queue, the first write ends
+    /// LEAD bytes into the first large body (see LEAD).
     pub(crate) fn slices<'a>(&'a self, out: &mut [IoSlice<'a>]) -> usize {
         let mut n = 0;
         let mut offset = self.offset;
-        let segments = self.sealed.iter().map(Segment::bytes);
-        for bytes in segments.chain(std::iter::once(&self.open[..])) {
+        for seg in self.sealed.iter() {
             if n == out.len() {
-                break;
+                return n;
             }
-            if bytes.len() > offset {
-                out[n] = IoSlice::new(&bytes[offset..]);
-                n += 1;
-            }
+            let bytes = &seg.bytes()[offset..];
             offset = 0;
+            if bytes.is_empty() {
+                continue;
+            }
+            if !self.flowing && matches!(seg, Segment::Body(_)) && bytes.len() > LEAD {
+                out[n] = IoSlice::new(&bytes[..LEAD]);
+                return n + 1;
+            }
+            out[n] = IoSlice::new(bytes);
+            n += 1;
+        }
+        if n < out.len() && self.open.len() > offset {
+            out[n] = IoSlice::new(&self.open[offset..]);
+            n += 1;
         }
         n
     }
@@ -103,6 +120,7 @@ impl OutQueue {
     pub(crate) fn consume(&mut self, mut n: usize) {
         assert!(n <= self.len(), "consumed more output than was queued");
         self.written += n as u64;
+        self.flowing |= n > 0;
         while n > 0 {
             let Some(front) = self.sealed.front() else {
                 self.offset += n;
@@ -125,6 +143,7 @@ impl OutQueue {
             }
         }
         if self.sealed.is_empty() && self.offset == self.open.len() {
+            self.flowing = false;
             self.offset = 0;
             self.open.clear();
             if self.open.capacity() > KEEP_CAPACITY {
@@ -135,6 +154,7 @@ impl OutQueue {
 
     /// Drops everything queued.
     pub(crate) fn clear(&mut self) {
+        self.flowing = false;
         self.sealed.clear();
         self.sealed_len = 0;
         self.open = Vec::new();
@@ -180,17 +200,50 @@ mod tests {
         q.push_body(&big);
         q.buf().extend_from_slice(b"tail");
         assert_eq!(q.len(), 8 + ZERO_COPY_MIN);
-        let mut slices = [IoSlice::new(&[]); 8];
-        let n = q.slices(&mut slices);
-        assert_eq!(n, 3);
-        let flat: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
         let mut expect = b"head".to_vec();
         expect.extend(vec![b'x'; ZERO_COPY_MIN]);
         expect.extend_from_slice(b"tail");
-        assert_eq!(flat, expect);
-        assert_eq!(drain(&mut q, 3), expect);
+        // Once output flows, one vectored write offers everything queued.
+        q.consume(1);
+        let mut slices = [IoSlice::new(&[]); 8];
+        let n = q.slices(&mut slices);
+        assert_eq!(n, 3);
+        assert_eq!(flat(&q), expect[1..]);
+        assert_eq!(drain(&mut q, 3), expect[1..]);
         q.buf().extend_from_slice(b"again");
         assert_eq!(drain(&mut q, 100), b"again");
+    }
+
+    fn flat(q: &OutQueue) -> Vec<u8> {
+        let mut slices = [IoSlice::new(&[]); 8];
+        let n = q.slices(&mut slices);
+        slices[..n].iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    #[test]
+    fn output_from_idle_leads_with_the_start_of_a_large_body() {
+        let mut q = OutQueue::default();
+        let big = Msg::from_slice(&vec![b'x'; ZERO_COPY_MIN]);
+        for round in 0..2 {
+            q.buf().extend_from_slice(b"head");
+            q.push_body(&big);
+            q.buf().extend_from_slice(b"tail");
+            let first = flat(&q);
+            assert_eq!(first.len(), 4 + LEAD, "round {round}");
+            assert_eq!(&first[..4], b"head");
+            q.consume(first.len());
+            // Once flowing, everything queued is offered.
+            q.push_body(&big);
+            let rest = flat(&q);
+            assert_eq!(rest.len(), 2 * ZERO_COPY_MIN - LEAD + 4);
+            assert_eq!(&rest[ZERO_COPY_MIN - LEAD..][..4], b"tail");
+            q.consume(rest.len());
+            assert!(q.is_empty());
+        }
+        // A partial first write also counts as flowing.
+        q.push_body(&big);
+        q.consume(1);
+        assert_eq!(flat(&q).len(), ZERO_COPY_MIN - 1);
     }
 
     #[test]
