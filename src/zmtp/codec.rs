@@ -17,7 +17,8 @@ pub(crate) const WIRE_COMMAND: u8 = 0x04;
 
 /// Room made beyond what has arrived while a body spans several reads: at least this
 /// much, so a body of up to 1 MiB gets one buffer (no reallocation copying what
-/// arrived) and is read in one call; a peer's claim alone costs no more than this...
+/// arrived) and is read in one call (a claimed size with nothing behind it costs this
+/// much at most)...
 const AHEAD_MIN: usize = 1024 * 1024;
 /// ...and at most this much, however large the frame claims to be.
 const AHEAD_MAX: usize = 8 * 1024 * 1024;
