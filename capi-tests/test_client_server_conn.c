@@ -119,21 +119,13 @@ static void heartbeats (int server_pings)
 
 static void use_fd (void)
 {
-    int l = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (l >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (l, (struct sockaddr *) &a, sizeof a) == 0);
-    CHECK (listen (l, 16) == 0);
-    socklen_t alen = sizeof a;
-    CHECK (getsockname (l, (struct sockaddr *) &a, &alen) == 0);
+    int port;
+    const int l = loopback_listener (16, &port);
     void *server = SOCKET (ctx, ZMQ_SERVER);
     SET_INT (server, ZMQ_USE_FD, l);
     CHECK_RC (zmq_bind (server, "tcp://127.0.0.1:*"));
     char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", ntohs (a.sin_port));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
     void *client = SOCKET (ctx, ZMQ_CLIENT);
     CHECK_RC (zmq_connect (client, endpoint));
     SEND_STR (client, "through the fd", 0);

@@ -14,17 +14,9 @@ static void *ctx;
 
 static int free_udp_port (void)
 {
-    int s = socket (AF_INET, SOCK_DGRAM, 0);
-    CHECK (s >= 0);
-    struct sockaddr_in a;
-    memset (&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (s, (struct sockaddr *) &a, sizeof a) == 0);
-    socklen_t len = sizeof a;
-    CHECK (getsockname (s, (struct sockaddr *) &a, &len) == 0);
-    close (s);
-    return ntohs (a.sin_port);
+    int port;
+    close (loopback_socket (SOCK_DGRAM, &port));
+    return port;
 }
 
 /*  Receives address and body; the address must be `from`. Copies the address

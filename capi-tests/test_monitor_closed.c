@@ -107,35 +107,11 @@ static void closed_on_close (const char *bind_ep)
     CHECK_RC (zmq_close (mon));
 }
 
-/*  A listener whose accept queue is full drops SYNs: connects to it stay in
-    progress. Returns the listening fd; the fillers go to fill[2]. */
-static int full_backlog (char *ep, size_t cap, int fill[2])
-{
-    const int lfd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (lfd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (lfd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    CHECK (listen (lfd, 0) == 0);
-    socklen_t len = sizeof sa;
-    CHECK (getsockname (lfd, (struct sockaddr *) &sa, &len) == 0);
-    for (int i = 0; i < 2; i++) {
-        fill[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        CHECK (fill[i] >= 0);
-        connect (fill[i], (struct sockaddr *) &sa, sizeof sa);
-    }
-    msleep (100);
-    snprintf (ep, cap, "tcp://127.0.0.1:%d", ntohs (sa.sin_port));
-    return lfd;
-}
-
 static void closed_on_disconnect_while_connecting (void)
 {
     char ep[64];
     int fill[2];
-    const int lfd = full_backlog (ep, sizeof ep, fill);
+    const int lfd = full_backlog (ep, sizeof ep, fill, 2);
     void *s = SOCKET (ctx, ZMQ_DEALER);
     SET_INT (s, ZMQ_LINGER, 0);
     void *mon = monitor (s);
@@ -165,17 +141,10 @@ static void closed_on_disconnect_while_connecting (void)
 static void closed_on_reconnect_stop (void)
 {
     /*  Bound, not listening: connects are refused. */
-    const int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    CHECK (getsockname (fd, (struct sockaddr *) &sa, &len) == 0);
+    int port;
+    const int fd = refused_port (&port);
     char ep[64];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (sa.sin_port));
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
 
     void *s = SOCKET (ctx, ZMQ_DEALER);
     SET_INT (s, ZMQ_LINGER, 0);

@@ -50,11 +50,7 @@ static void plain_peer (void)
 
     const int fd = socket (AF_INET, SOCK_STREAM, 0);
     CHECK (fd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    sa.sin_port = htons ((uint16_t) atoi (strrchr (ep, ':') + 1));
+    struct sockaddr_in sa = loopback_addr (atoi (strrchr (ep, ':') + 1));
     CHECK (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
 
     /*  The connect notification: id, then an empty frame. */
@@ -85,18 +81,10 @@ static void plain_peer (void)
     listener: the id names the connection. */
 static void connect_routing_id_to_plain_listener (void)
 {
-    const int lfd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (lfd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (lfd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    CHECK (listen (lfd, 4) == 0);
-    socklen_t len = sizeof sa;
-    CHECK (getsockname (lfd, (struct sockaddr *) &sa, &len) == 0);
+    int port;
+    const int lfd = loopback_listener (4, &port);
     char ep[64];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (sa.sin_port));
+    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", port);
 
     void *stream = SOCKET (ctx, ZMQ_STREAM);
     SET_INT (stream, ZMQ_LINGER, 0);

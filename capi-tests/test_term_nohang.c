@@ -320,25 +320,9 @@ static void test_closed_while_connecting (void)
 {
     /*  A listener whose accept queue is full drops further SYNs, so the
         connects below stay in progress. */
-    const int lfd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (lfd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (lfd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    CHECK (listen (lfd, 0) == 0);
-    socklen_t len = sizeof sa;
-    CHECK (getsockname (lfd, (struct sockaddr *) &sa, &len) == 0);
     int fill[4];
-    for (int i = 0; i < 4; i++) {
-        fill[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        CHECK (fill[i] >= 0);
-        connect (fill[i], (struct sockaddr *) &sa, sizeof sa);
-    }
-    msleep (100);
     char ep[64];
-    snprintf (ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs (sa.sin_port));
+    const int lfd = full_backlog (ep, sizeof ep, fill, 4);
     for (int linger0 = 0; linger0 < 2; linger0++) {
         void *ctx = new_ctx ();
         void *s[10];

@@ -559,23 +559,66 @@ static inline void zap_handler_stop (zap_handler_t *h)
     CHECK_RC (zmq_close (h->socket_));
 }
 
+/*  127.0.0.1:port (0: any port) as a socket address. */
+static inline struct sockaddr_in loopback_addr (int port)
+{
+    struct sockaddr_in sa;
+    memset (&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    sa.sin_port = htons ((uint16_t) port);
+    return sa;
+}
+
+/*  A socket of `type` (SOCK_STREAM, SOCK_DGRAM) bound to a free port of
+    127.0.0.1; the port goes to *port. */
+static inline int loopback_socket (int type, int *port)
+{
+    const int fd = socket (AF_INET, type, 0);
+    CHECK (fd >= 0);
+    struct sockaddr_in sa = loopback_addr (0);
+    CHECK (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+    socklen_t len = sizeof sa;
+    CHECK (getsockname (fd, (struct sockaddr *) &sa, &len) == 0);
+    *port = ntohs (sa.sin_port);
+    return fd;
+}
+
 /*  A tcp port on 127.0.0.1 that refuses connections: bound, not listening,
     held until the returned descriptor is closed. (The port of a ZMQ listener
     just closed would not do: libzmq closes its listeners asynchronously, so a
     connect may still reach it.) */
 static inline int refused_port (int *port)
 {
-    const int fd = socket (AF_INET, SOCK_STREAM, 0);
-    CHECK (fd >= 0);
-    struct sockaddr_in sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    CHECK (getsockname (fd, (struct sockaddr *) &sa, &len) == 0);
-    *port = ntohs (sa.sin_port);
+    return loopback_socket (SOCK_STREAM, port);
+}
+
+/*  A plain tcp listener on 127.0.0.1 with the given backlog; its port goes
+    to *port. */
+static inline int loopback_listener (int backlog, int *port)
+{
+    const int fd = loopback_socket (SOCK_STREAM, port);
+    CHECK (listen (fd, backlog) == 0);
     return fd;
+}
+
+/*  A listener whose accept queue is full, so it drops further SYNs and
+    connects to it stay in progress: `n` non-blocking connects (their fds go to
+    fill[]) take its one place. Returns the listening fd; its endpoint goes to
+    ep. */
+static inline int full_backlog (char *ep, size_t cap, int *fill, int n)
+{
+    int port;
+    const int lfd = loopback_listener (0, &port);
+    struct sockaddr_in sa = loopback_addr (port);
+    for (int i = 0; i < n; i++) {
+        fill[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        CHECK (fill[i] >= 0);
+        connect (fill[i], (struct sockaddr *) &sa, sizeof sa);
+    }
+    msleep (100);
+    snprintf (ep, cap, "tcp://127.0.0.1:%d", port);
+    return lfd;
 }
 
 /*  A free tcp port on 127.0.0.1 (free when this returns). */
